@@ -1,0 +1,10 @@
+//! provenant: audits production infrastructure for traceability.
+//!
+//! The pipeline runs in one direction: sources are read by [`scan`]ners into observations,
+//! the [`correlate`] stage turns them into components and resolves their claims against the
+//! [`git`] index, [`rules`] reach findings, and [`report`] renders them. [`audit::run`] shows
+//! the whole of it in one place.
+
+pub mod git;
+pub mod model;
+pub mod scan;

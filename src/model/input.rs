@@ -1,0 +1,65 @@
+//! An input is one source the audit read (or tried to): it appears in the report's scope with
+//! its digest and what became of it, so nothing is ever skipped silently.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    /// A raw state file, format 3 or 4.
+    TerraformState,
+    /// A state document from `terraform show -json` / `tofu show -json`.
+    TerraformShowJson,
+    /// A plan from `terraform show -json PLANFILE`: not a state.
+    TerraformPlan,
+    /// `.terraform/terraform.tfstate`: backend settings, not resources.
+    TerraformBackendMetadata,
+    /// `.terraform.tfstate.lock.info`: a lock left by a running operation.
+    TerraformLockInfo,
+    /// `terraform.tfstate.backup`: the previous state Terraform keeps.
+    TerraformStateBackup,
+    /// An OpenTofu state encrypted client-side.
+    OpentofuEncryptedState,
+    /// Nothing could tell what it is.
+    Unknown,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::TerraformState => "terraform-state",
+            InputKind::TerraformShowJson => "terraform-show-json",
+            InputKind::TerraformPlan => "terraform-plan",
+            InputKind::TerraformBackendMetadata => "terraform-backend-metadata",
+            InputKind::TerraformLockInfo => "terraform-lock-info",
+            InputKind::TerraformStateBackup => "terraform-state-backup",
+            InputKind::OpentofuEncryptedState => "opentofu-encrypted-state",
+            InputKind::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputStatus {
+    /// Read in full; its components are in the report.
+    Read,
+    /// Recognised as something that holds no components (lock file, backend metadata...).
+    Skipped,
+    /// Could not be read or parsed: the audit is incomplete (PV010).
+    Unreadable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Input {
+    pub path: String,
+    pub kind: InputKind,
+    /// sha256 of the bytes read; `None` when the file could not be opened.
+    pub sha256: Option<String>,
+    pub status: InputStatus,
+    /// What was read, or why not, and what to do about it.
+    pub detail: String,
+    /// The line of the problem when the input is unreadable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}

@@ -1,0 +1,120 @@
+//! A Terraform or OpenTofu state, whatever format it was read from (raw v3, raw v4, or
+//! `show -json`), in one shape: resource instances with their full address, attributes and
+//! the place in the file where each instance's object starts.
+
+use super::Location;
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateFormat {
+    /// Raw state file of the given format version (3 or 4).
+    Raw(u32),
+    /// `terraform show -json` document with its `format_version`.
+    ShowJson(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateDocument {
+    pub format: StateFormat,
+    pub terraform_version: Option<String>,
+    pub serial: Option<u64>,
+    pub lineage: Option<String>,
+    /// Managed resources and data sources, in file order.
+    pub instances: Vec<ResourceInstance>,
+    pub outputs: Vec<Output>,
+}
+
+impl StateDocument {
+    pub fn managed(&self) -> impl Iterator<Item = &ResourceInstance> {
+        self.instances.iter().filter(|i| i.mode == ResourceMode::Managed)
+    }
+
+    pub fn data_sources(&self) -> impl Iterator<Item = &ResourceInstance> {
+        self.instances.iter().filter(|i| i.mode == ResourceMode::Data)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceMode {
+    Managed,
+    Data,
+}
+
+/// `count` gives integer keys, `for_each` string keys.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IndexKey {
+    Int(i64),
+    Str(String),
+}
+
+impl std::fmt::Display for IndexKey {
+    /// As Terraform writes it in an address: `[0]` or `["key"]` (with `"` and `\` escaped).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IndexKey::Int(i) => write!(f, "[{i}]"),
+            IndexKey::Str(s) => {
+                f.write_str("[\"")?;
+                for c in s.chars() {
+                    match c {
+                        '"' => f.write_str("\\\"")?,
+                        '\\' => f.write_str("\\\\")?,
+                        '\n' => f.write_str("\\n")?,
+                        c => write!(f, "{c}")?,
+                    }
+                }
+                f.write_str("\"]")
+            }
+        }
+    }
+}
+
+/// One step of a path into attributes, as in `sensitive_attributes`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PathStep {
+    Key(String),
+    Index(u64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceInstance {
+    /// Full instance address: `module.a[0].module.b["k"].aws_instance.web[2]`, with
+    /// `data.` before the type for data sources.
+    pub address: String,
+    /// Module path, `""` for the root module.
+    pub module: String,
+    pub mode: ResourceMode,
+    pub resource_type: String,
+    pub name: String,
+    pub index_key: Option<IndexKey>,
+    /// The provider configuration address as written in the state.
+    pub provider: String,
+    /// `tainted` when Terraform will replace the object at the next apply.
+    pub status: Option<String>,
+    /// The deposed key when this is a deposed object (replaced under create_before_destroy and
+    /// not yet destroyed).
+    pub deposed: Option<String>,
+    pub create_before_destroy: bool,
+    pub schema_version: Option<u64>,
+    /// Attribute values as an object; flat-map states (`attributes_flat`, v3 `primary.attributes`)
+    /// are kept flat, keyed as written.
+    pub attributes: Value,
+    /// Paths Terraform marked sensitive; values under them are never printed.
+    pub sensitive_paths: Vec<Vec<PathStep>>,
+    pub identity: Option<Value>,
+    pub origin: Location,
+}
+
+impl ResourceInstance {
+    /// Whether the value at `path` (or one of its ancestors) is marked sensitive.
+    pub fn is_sensitive(&self, path: &[PathStep]) -> bool {
+        self.sensitive_paths.iter().any(|p| path.starts_with(p))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub name: String,
+    pub sensitive: bool,
+    /// `None` for a sensitive output: its value is never kept.
+    pub value: Option<Value>,
+}

@@ -1,0 +1,8 @@
+//! Scanners: one per source format. A scanner turns one source into plain observations that
+//! carry their origin, and never looks at another scanner's output. The audit runs them in
+//! parallel.
+
+pub mod discover;
+pub mod terraform;
+
+pub use terraform::{scan_state_bytes, StateScan};
