@@ -5,6 +5,14 @@
 //! [`git`] index, [`rules`] reach findings, and [`report`] renders them. [`audit::run`] shows
 //! the whole of it in one place.
 
+pub mod audit;
+pub mod correlate;
+pub mod demo;
 pub mod git;
 pub mod model;
+pub mod policy;
+pub mod progress;
+pub mod report;
+pub mod rules;
 pub mod scan;
+pub mod time;

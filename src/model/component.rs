@@ -100,5 +100,3 @@ pub struct Behind {
     /// Committer-date distance between the claimed commit and the tip, in whole days.
     pub days: u64,
 }
-
-

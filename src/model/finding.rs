@@ -26,7 +26,7 @@ impl Severity {
 
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -37,7 +37,9 @@ impl FromStr for Severity {
             "note" => Ok(Severity::Note),
             "warning" => Ok(Severity::Warning),
             "error" => Ok(Severity::Error),
-            other => Err(format!("unknown severity `{other}` (expected error, warning or note)")),
+            other => Err(format!(
+                "unknown severity `{other}` (expected error, warning or note)"
+            )),
         }
     }
 }
@@ -54,7 +56,11 @@ pub struct ChainLink {
 
 impl ChainLink {
     pub fn new(relation: &str, value: impl Into<String>) -> Self {
-        ChainLink { relation: relation.to_string(), value: value.into(), location: None }
+        ChainLink {
+            relation: relation.to_string(),
+            value: value.into(),
+            location: None,
+        }
     }
 
     pub fn at(mut self, location: Location) -> Self {

@@ -45,6 +45,9 @@ mod tests {
 
     #[test]
     fn identity_parts_are_separated() {
-        assert_ne!(component_id("k", &["ab", "c"]), component_id("k", &["a", "bc"]));
+        assert_ne!(
+            component_id("k", &["ab", "c"]),
+            component_id("k", &["a", "bc"])
+        );
     }
 }

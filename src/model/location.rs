@@ -14,11 +14,19 @@ pub struct Location {
 
 impl Location {
     pub fn file(path: impl Into<String>) -> Self {
-        Location { path: path.into(), line: None, pointer: None }
+        Location {
+            path: path.into(),
+            line: None,
+            pointer: None,
+        }
     }
 
     pub fn at_line(path: impl Into<String>, line: Option<u32>) -> Self {
-        Location { path: path.into(), line, pointer: None }
+        Location {
+            path: path.into(),
+            line,
+            pointer: None,
+        }
     }
 
     pub fn with_pointer(mut self, pointer: impl Into<String>) -> Self {

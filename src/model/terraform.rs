@@ -26,11 +26,15 @@ pub struct StateDocument {
 
 impl StateDocument {
     pub fn managed(&self) -> impl Iterator<Item = &ResourceInstance> {
-        self.instances.iter().filter(|i| i.mode == ResourceMode::Managed)
+        self.instances
+            .iter()
+            .filter(|i| i.mode == ResourceMode::Managed)
     }
 
     pub fn data_sources(&self) -> impl Iterator<Item = &ResourceInstance> {
-        self.instances.iter().filter(|i| i.mode == ResourceMode::Data)
+        self.instances
+            .iter()
+            .filter(|i| i.mode == ResourceMode::Data)
     }
 }
 
@@ -48,24 +52,61 @@ pub enum IndexKey {
 }
 
 impl std::fmt::Display for IndexKey {
-    /// As Terraform writes it in an address: `[0]` or `["key"]` (with `"` and `\` escaped).
+    /// As Terraform writes it in an address: `[0]`, or `["key"]` as an HCL quoted string.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             IndexKey::Int(i) => write!(f, "[{i}]"),
             IndexKey::Str(s) => {
-                f.write_str("[\"")?;
-                for c in s.chars() {
-                    match c {
-                        '"' => f.write_str("\\\"")?,
-                        '\\' => f.write_str("\\\\")?,
-                        '\n' => f.write_str("\\n")?,
-                        c => write!(f, "{c}")?,
-                    }
-                }
-                f.write_str("\"]")
+                f.write_str("[")?;
+                write_quoted(f, s)?;
+                f.write_str("]")
             }
         }
     }
+}
+
+/// `s` as an HCL quoted string, as Terraform writes instance keys.
+fn write_quoted(f: &mut std::fmt::Formatter<'_>, s: &str) -> std::fmt::Result {
+    f.write_str("\"")?;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            '\t' => f.write_str("\\t")?,
+            '"' => f.write_str("\\\"")?,
+            '\\' => f.write_str("\\\\")?,
+            '$' | '%' => {
+                write!(f, "{c}")?;
+                // `${` and `%{` would start a template: Terraform doubles the sigil.
+                if chars.peek() == Some(&'{') {
+                    write!(f, "{c}")?;
+                }
+            }
+            c if !is_printable(c) => {
+                let code = u32::from(c);
+                if code < 0x10000 {
+                    write!(f, "\\u{code:04x}")?
+                } else {
+                    write!(f, "\\U{code:08x}")?
+                }
+            }
+            c => write!(f, "{c}")?,
+        }
+    }
+    f.write_str("\"")
+}
+
+/// Close to Go's `unicode.IsPrint`: no control or format characters, and no spaces but
+/// U+0020.
+fn is_printable(c: char) -> bool {
+    if c == ' ' {
+        return true;
+    }
+    !(c.is_control()
+        || c.is_whitespace()
+        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}' | '\u{feff}'))
 }
 
 /// One step of a path into attributes, as in `sensitive_attributes`.

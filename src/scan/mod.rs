@@ -3,6 +3,8 @@
 //! parallel.
 
 pub mod discover;
+pub mod json_lines;
 pub mod terraform;
+pub mod text;
 
 pub use terraform::{scan_state_bytes, StateScan};

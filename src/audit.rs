@@ -1,0 +1,236 @@
+//! The whole pipeline in one place: find the inputs, scan them and index git in parallel,
+//! turn observations into components and resolve their claims, run the rules, build the
+//! report. Every stage meets the next at plain data.
+
+use crate::correlate::{attach_traces, components_from_state};
+use crate::git::{GitIndex, GitIndexError, ReleaseBranchOrigin};
+use crate::model::{Component, Input, InputKind, InputStatus, StateDocument};
+use crate::policy::Policy;
+use crate::progress::Progress;
+use crate::report::{Report, RepositoryScope, Scope, Tool, SCHEMA_VERSION};
+use crate::rules::{self, Context};
+use crate::scan::{discover::discover_states, scan_state_bytes, StateScan};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// States larger than this are reported unreadable rather than read into memory.
+const MAX_STATE_BYTES: u64 = 2 << 30;
+
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    /// The repository whose history the claims are checked against.
+    pub repo: PathBuf,
+    /// State files or directories; empty means discover below `base_dir`.
+    pub states: Vec<PathBuf>,
+    pub policy: Policy,
+    /// Paths in the report are relative to this directory when they are below it.
+    pub base_dir: PathBuf,
+    /// Unix time written as `generated_at`.
+    pub generated_at: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error(transparent)]
+    Git(#[from] GitIndexError),
+    #[error("{path}: {message}")]
+    Discovery { path: String, message: String },
+    #[error("no state files found below {0}: name them with --state")]
+    NothingToAudit(String),
+}
+
+/// Runs an audit and returns its report. Errors are the cases where no report can be made.
+pub fn run(options: &AuditOptions, progress: &Progress) -> Result<Report, AuditError> {
+    let paths = input_paths(options)?;
+    let (scanned, index) = rayon::join(
+        || scan_all(&paths, &options.base_dir, progress),
+        || {
+            let spinner = progress.spinner("indexing git history");
+            let index = GitIndex::open(&options.repo, &options.policy.release_branches);
+            spinner.finish_and_clear();
+            index
+        },
+    );
+    let index = index?;
+
+    let mut inputs = Vec::with_capacity(scanned.len());
+    let mut components: Vec<Component> = Vec::new();
+    for (input, document) in scanned {
+        if let Some(document) = document {
+            components.extend(components_from_state(
+                &document,
+                &input.path,
+                &options.policy,
+            ));
+        }
+        inputs.push(input);
+    }
+    components.sort_by(|a, b| (&a.origin, &a.labels).cmp(&(&b.origin, &b.labels)));
+    attach_traces(&mut components, &index);
+
+    let repository = repository_scope(&index, &options.base_dir);
+    let ctx = Context {
+        components: &components,
+        inputs: &inputs,
+        policy: &options.policy,
+        index: &index,
+        repo_display: &repository.path,
+    };
+    let findings = rules::run_all(&ctx);
+    let summary = Report::summarise(&inputs, &components, &findings);
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "provenant".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        generated_at: crate::time::rfc3339(options.generated_at),
+        scope: Scope {
+            inputs,
+            repositories: vec![repository],
+        },
+        components,
+        findings,
+        summary,
+    })
+}
+
+/// The state files to read: as given (directories expanded), or discovered.
+fn input_paths(options: &AuditOptions) -> Result<Vec<PathBuf>, AuditError> {
+    let discover = |dir: &Path| {
+        discover_states(dir).map_err(|e| AuditError::Discovery {
+            path: display_path(dir, &options.base_dir),
+            message: format!("cannot list the directory: {e}"),
+        })
+    };
+    let mut paths = Vec::new();
+    if options.states.is_empty() {
+        paths = discover(&options.base_dir)?;
+        if paths.is_empty() {
+            return Err(AuditError::NothingToAudit(display_path(
+                &options.base_dir,
+                &options.base_dir,
+            )));
+        }
+    }
+    for state in &options.states {
+        if state.is_dir() {
+            paths.extend(discover(state)?);
+        } else {
+            paths.push(state.clone());
+        }
+    }
+    paths.dedup();
+    Ok(paths)
+}
+
+fn scan_all(
+    paths: &[PathBuf],
+    base_dir: &Path,
+    progress: &Progress,
+) -> Vec<(Input, Option<StateDocument>)> {
+    let bar = progress.bar("reading states", paths.len() as u64);
+    let scanned = paths
+        .par_iter()
+        .map(|path| {
+            let result = scan_file(path, &display_path(path, base_dir));
+            bar.inc(1);
+            result
+        })
+        .collect();
+    bar.finish_and_clear();
+    scanned
+}
+
+/// Reads one state file into its scope entry and, when it is a state, its document.
+pub fn scan_file(path: &Path, display: &str) -> (Input, Option<StateDocument>) {
+    let unreadable = |detail: String| Input {
+        path: display.to_string(),
+        kind: InputKind::Unknown,
+        sha256: None,
+        status: InputStatus::Unreadable,
+        detail,
+        line: None,
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.len() > MAX_STATE_BYTES => {
+            return (
+                unreadable(format!(
+                    "{} bytes: larger than the 2 GiB a state may be",
+                    meta.len()
+                )),
+                None,
+            )
+        }
+        Ok(_) => {}
+        Err(e) => return (unreadable(format!("cannot open: {e}")), None),
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => return (unreadable(format!("cannot read: {e}")), None),
+    };
+    let sha256 = Some(crate::model::id::sha256_hex(&bytes));
+    let input = |kind, status, detail, line| Input {
+        path: display.to_string(),
+        kind,
+        sha256: sha256.clone(),
+        status,
+        detail,
+        line,
+    };
+    match scan_state_bytes(&bytes, path, display) {
+        StateScan::State {
+            kind,
+            document,
+            detail,
+        } => (input(kind, InputStatus::Read, detail, None), Some(document)),
+        StateScan::NotAState { kind, detail } => {
+            (input(kind, InputStatus::Skipped, detail, None), None)
+        }
+        StateScan::Unreadable { kind, line, detail } => {
+            (input(kind, InputStatus::Unreadable, detail, line), None)
+        }
+    }
+}
+
+fn repository_scope(index: &GitIndex, base_dir: &Path) -> RepositoryScope {
+    RepositoryScope {
+        path: display_path(index.path(), base_dir),
+        head: index.head().map(|h| h.to_hex()),
+        release_branches: index
+            .release_branches()
+            .iter()
+            .map(|b| b.name.clone())
+            .collect(),
+        release_branches_from: match index.release_branch_origin() {
+            ReleaseBranchOrigin::Requested => "requested",
+            ReleaseBranchOrigin::RemoteHead => "remote-head",
+            ReleaseBranchOrigin::CurrentBranch => "current-branch",
+            ReleaseBranchOrigin::Conventional => "conventional",
+        }
+        .to_string(),
+        commits: index.commit_count(),
+        blobs: index.blob_count(),
+    }
+}
+
+/// `path` relative to `base` when it lies below it, with `/` separators; `.` for `base` itself.
+pub fn display_path(path: &Path, base: &Path) -> String {
+    let relative: Option<PathBuf> = match path.strip_prefix(base) {
+        Ok(rel) => Some(rel.to_path_buf()),
+        Err(_) => match (path.canonicalize(), base.canonicalize()) {
+            (Ok(path), Ok(base)) => path.strip_prefix(&base).ok().map(Path::to_path_buf),
+            _ => None,
+        },
+    };
+    let shown = match relative {
+        Some(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+        Some(rel) => rel.to_string_lossy().into_owned(),
+        None => path.to_string_lossy().into_owned(),
+    };
+    let shown = shown.replace('\\', "/");
+    shown
+        .strip_prefix("./")
+        .map(str::to_string)
+        .unwrap_or(shown)
+}

@@ -1,0 +1,46 @@
+//! Names that say a value is a secret. Values under such keys are never read as claims and
+//! never printed, whatever the source marked.
+
+use crate::policy::normalise_key;
+
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "privatekey",
+    "apikey",
+    "accesskey",
+    "credential",
+    "passphrase",
+    "sessionkey",
+    "clientkey",
+    "connectionstring",
+];
+
+/// Whether a key's name says its value is secret (`db_password`, `api-token`, `PrivateKey`).
+pub fn is_secret_key(key: &str) -> bool {
+    let key = normalise_key(key);
+    SECRET_WORDS.iter().any(|word| key.contains(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_secret_names_in_any_style() {
+        for key in [
+            "password",
+            "db_password",
+            "API_TOKEN",
+            "private_key_pem",
+            "ClientSecret",
+        ] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        for key in ["git_commit", "name", "public_key", "instance_type"] {
+            assert!(!is_secret_key(key), "{key}");
+        }
+    }
+}

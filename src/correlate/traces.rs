@@ -1,0 +1,111 @@
+//! Resolving claims against the git index. Many components claim the same commit, so each
+//! distinct claim value is resolved once and the trace copied to every component that holds it.
+
+use crate::git::{GitIndex, Resolution};
+use crate::model::{Behind, Component, Trace, TraceCommit, TraceStatus};
+use std::collections::HashMap;
+
+/// Fills `traces` of every component from its commit and tag claims.
+pub fn attach_traces(components: &mut [Component], index: &GitIndex) {
+    let mut resolved: HashMap<String, Trace> = HashMap::new();
+    for component in components.iter_mut() {
+        let mut traces = Vec::new();
+        for claim in component
+            .claims
+            .iter()
+            .filter(|c| c.kind.names_a_revision())
+        {
+            let template = resolved
+                .entry(claim.value.clone())
+                .or_insert_with(|| trace(&claim.value, index));
+            let mut trace = template.clone();
+            trace.key = claim.key.clone();
+            traces.push(trace);
+        }
+        component.traces = traces;
+    }
+}
+
+fn trace(claim: &str, index: &GitIndex) -> Trace {
+    let mut trace = Trace {
+        claim: claim.to_string(),
+        key: String::new(),
+        status: TraceStatus::Unknown,
+        commit: None,
+        release_branches: Vec::new(),
+        branches: Vec::new(),
+        tags: Vec::new(),
+        candidates: Vec::new(),
+        behind: None,
+    };
+    match index.resolve(claim) {
+        Resolution::NotFound => {}
+        Resolution::Ambiguous(candidates) => {
+            trace.status = TraceStatus::Ambiguous;
+            trace.candidates = candidates.iter().map(|c| c.to_hex()).collect();
+        }
+        Resolution::Unreferenced(id) => {
+            trace.status = TraceStatus::Unreferenced;
+            trace.commit = Some(TraceCommit {
+                id: id.to_hex(),
+                author: String::new(),
+                date: String::new(),
+                summary: String::new(),
+                via_tag: None,
+            });
+        }
+        Resolution::Commit { id, via_tag } => {
+            if let Some(info) = index.commit(&id) {
+                trace.commit = Some(TraceCommit {
+                    id: id.to_hex(),
+                    author: format!("{} <{}>", info.author_name, info.author_email),
+                    date: crate::time::rfc3339(info.author_time),
+                    summary: info.summary.clone(),
+                    via_tag,
+                });
+            }
+            trace.tags = index.tags_pointing_at(&id);
+            trace.release_branches = index.release_branches_containing(&id);
+            if trace.release_branches.is_empty() {
+                trace.status = TraceStatus::Unreleased;
+                trace.branches = index.branches_containing(&id);
+            } else {
+                trace.status = TraceStatus::Released;
+                trace.behind = closest_release(index, &id, &trace.release_branches);
+            }
+        }
+    }
+    trace
+}
+
+/// Of the release branches containing the commit, the one it is least behind.
+fn closest_release(
+    index: &GitIndex,
+    id: &crate::git::ObjectId,
+    branches: &[String],
+) -> Option<Behind> {
+    branches
+        .iter()
+        .filter_map(|branch| {
+            let (commits, seconds) = index.behind(id, branch)?;
+            let tip = index
+                .release_branches()
+                .iter()
+                .find(|b| &b.name == branch)
+                .and_then(|b| {
+                    b.refs.iter().map(|(_, tip)| *tip).max_by_key(|tip| {
+                        index
+                            .commit(tip)
+                            .map(|c| c.committer_time)
+                            .unwrap_or(i64::MIN)
+                    })
+                })?;
+            Some(Behind {
+                branch: branch.clone(),
+                tip: tip.to_hex(),
+                commits,
+                days: (seconds.max(0) / 86_400) as u64,
+            })
+        })
+        .min_by_key(|b| (b.days, b.commits))
+}

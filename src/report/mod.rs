@@ -1,0 +1,152 @@
+//! The report: one value holding the scope (every input, every repository), the components,
+//! the findings and a summary. Every output format renders this same value; renderers never
+//! compute verdicts. Its JSON form is the archive format, versioned by [`SCHEMA_VERSION`] and
+//! documented in `docs/report-format.md`.
+
+mod json;
+mod table;
+
+pub use json::JsonRenderer;
+pub use table::TableRenderer;
+
+use crate::model::{Component, Finding, Input, InputStatus, Severity, TraceStatus};
+use serde::{Deserialize, Serialize};
+use std::io::{self, Write};
+
+/// Bumped when a field changes meaning or disappears; adding a field does not bump it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// RFC 3339, UTC: `SOURCE_DATE_EPOCH` when set, else the time of the run.
+    pub generated_at: String,
+    pub scope: Scope,
+    pub components: Vec<Component>,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scope {
+    pub inputs: Vec<Input>,
+    pub repositories: Vec<RepositoryScope>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepositoryScope {
+    pub path: String,
+    /// The commit HEAD pointed at, if any.
+    pub head: Option<String>,
+    pub release_branches: Vec<String>,
+    /// How the release branches were chosen: `requested`, `remote-head`, `current-branch`
+    /// or `conventional` (`main`/`master`).
+    pub release_branches_from: String,
+    pub commits: usize,
+    /// Committed configuration blobs indexed by content digest.
+    pub blobs: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub inputs: usize,
+    pub inputs_read: usize,
+    pub inputs_skipped: usize,
+    pub inputs_unreadable: usize,
+    pub components: usize,
+    /// Components with at least one claim that resolves to a released commit.
+    pub traced: usize,
+    /// Components with no claim that names a commit or tag.
+    pub unclaimed: usize,
+    pub findings: SeverityCounts,
+    /// False when an input could not be read: the report does not cover everything.
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityCounts {
+    pub error: usize,
+    pub warning: usize,
+    pub note: usize,
+}
+
+/// `--fail-on`: the least severity that fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Severity(Severity),
+    Never,
+}
+
+impl Report {
+    pub fn summarise(inputs: &[Input], components: &[Component], findings: &[Finding]) -> Summary {
+        let count = |status| inputs.iter().filter(|i| i.status == status).count();
+        let mut counts = SeverityCounts::default();
+        for finding in findings {
+            match finding.severity {
+                Severity::Error => counts.error += 1,
+                Severity::Warning => counts.warning += 1,
+                Severity::Note => counts.note += 1,
+            }
+        }
+        Summary {
+            inputs: inputs.len(),
+            inputs_read: count(InputStatus::Read),
+            inputs_skipped: count(InputStatus::Skipped),
+            inputs_unreadable: count(InputStatus::Unreadable),
+            components: components.len(),
+            traced: components
+                .iter()
+                .filter(|c| c.traces.iter().any(|t| t.status == TraceStatus::Released))
+                .count(),
+            unclaimed: components
+                .iter()
+                .filter(|c| !c.claims.iter().any(|claim| claim.kind.names_a_revision()))
+                .count(),
+            findings: counts,
+            complete: count(InputStatus::Unreadable) == 0 && count(InputStatus::Read) > 0,
+        }
+    }
+
+    /// 0 clean, 1 findings at or above `fail_on`, 2 incomplete. An incomplete audit never
+    /// exits 0: with `allow_incomplete` it exits 1 instead of 2.
+    pub fn exit_code(&self, fail_on: FailOn, allow_incomplete: bool) -> u8 {
+        if !self.summary.complete && !allow_incomplete {
+            return 2;
+        }
+        let failing = match fail_on {
+            FailOn::Never => false,
+            FailOn::Severity(least) => self.findings.iter().any(|f| f.severity >= least),
+        };
+        u8::from(failing || !self.summary.complete)
+    }
+}
+
+/// An output format: renders a whole report to a writer.
+pub trait Renderer {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The formats `--format` accepts; each has one renderer, in a file of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for people at a terminal, with each finding's evidence chain.
+    Table,
+    /// The archive format (`docs/report-format.md`).
+    Json,
+}
+
+impl Format {
+    pub fn renderer(self) -> &'static dyn Renderer {
+        match self {
+            Format::Table => &TableRenderer,
+            Format::Json => &JsonRenderer,
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! PV001: a claimed commit or tag that the repository does not have, or an abbreviation that
+//! names more than one commit.
+
+use super::{claim_chain, Context, Rule, RuleMeta};
+use crate::model::{ChainLink, Finding, Severity, TraceStatus};
+
+pub struct UnknownCommit;
+
+static META: RuleMeta = RuleMeta {
+    id: "PV001",
+    slug: "unknown-commit",
+    default_severity: Severity::Error,
+    summary: "A claimed commit or tag does not exist in the repository, or an abbreviation matches several commits.",
+    doc: include_str!("../../docs/rules/PV001.md"),
+};
+
+impl Rule for UnknownCommit {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let repo = ctx.repo_display;
+        let mut findings = Vec::new();
+        for component in ctx.components {
+            for trace in &component.traces {
+                let (message, last) = match trace.status {
+                    TraceStatus::Unknown => (
+                        format!(
+                            "{} claims `{}` ({}), which is no commit or tag of the repository",
+                            component.display_name(),
+                            trace.claim,
+                            trace.key
+                        ),
+                        ChainLink::new(
+                            "repository",
+                            format!("{repo}: no commit or tag `{}`", trace.claim),
+                        ),
+                    ),
+                    TraceStatus::Ambiguous => (
+                        format!(
+                            "{} claims `{}` ({}), an abbreviation that matches {} commits",
+                            component.display_name(),
+                            trace.claim,
+                            trace.key,
+                            trace.candidates.len()
+                        ),
+                        ChainLink::new("candidates", trace.candidates.join(", ")),
+                    ),
+                    _ => continue,
+                };
+                let mut chain = claim_chain(component, trace);
+                chain.push(last);
+                findings.push(META.finding(component, message, chain));
+            }
+        }
+        findings
+    }
+}

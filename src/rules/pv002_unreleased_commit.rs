@@ -1,0 +1,61 @@
+//! PV002: a claimed commit that exists but that no release branch contains.
+
+use super::{claim_chain, commit_link, Context, Rule, RuleMeta};
+use crate::model::{ChainLink, Finding, Severity, TraceStatus};
+
+pub struct UnreleasedCommit;
+
+static META: RuleMeta = RuleMeta {
+    id: "PV002",
+    slug: "unreleased-commit",
+    default_severity: Severity::Error,
+    summary: "A claimed commit exists but is not reachable from any release branch.",
+    doc: include_str!("../../docs/rules/PV002.md"),
+};
+
+impl Rule for UnreleasedCommit {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let release: Vec<&str> = ctx
+            .index
+            .release_branches()
+            .iter()
+            .map(|b| b.name.as_str())
+            .collect();
+        let release = release.join(", ");
+        let mut findings = Vec::new();
+        for component in ctx.components {
+            for trace in &component.traces {
+                let whereabouts = match trace.status {
+                    TraceStatus::Unreleased if trace.branches.is_empty() => {
+                        "reachable only from tags".to_string()
+                    }
+                    TraceStatus::Unreleased => format!("on {}", trace.branches.join(", ")),
+                    TraceStatus::Unreferenced => "reachable from no branch or tag".to_string(),
+                    _ => continue,
+                };
+                let short = trace
+                    .commit
+                    .as_ref()
+                    .map(|c| &c.id[..7])
+                    .unwrap_or(&trace.claim);
+                let message = format!(
+                    "{} runs commit {short} ({whereabouts}), which release branch {release} does not contain",
+                    component.display_name()
+                );
+                let mut chain = claim_chain(component, trace);
+                chain.extend(commit_link(trace));
+                chain.push(ChainLink::new("branches", whereabouts));
+                chain.push(ChainLink::new(
+                    "release-branches",
+                    format!("{release}: does not contain it"),
+                ));
+                findings.push(META.finding(component, message, chain));
+            }
+        }
+        findings
+    }
+}
