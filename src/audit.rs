@@ -7,7 +7,7 @@ use crate::git::{GitIndex, GitIndexError, ReleaseBranchOrigin};
 use crate::model::{Component, Input, InputKind, InputStatus, StateDocument};
 use crate::policy::Policy;
 use crate::progress::Progress;
-use crate::report::{Report, RepositoryScope, Scope, Tool, SCHEMA_VERSION};
+use crate::report::{Report, RepositoryScope, RuleInfo, Scope, Tool, SCHEMA_VERSION};
 use crate::rules::{self, Context};
 use crate::scan::{discover::discover_states, scan_state_bytes, StateScan};
 use rayon::prelude::*;
@@ -78,7 +78,7 @@ pub fn run(options: &AuditOptions, progress: &Progress) -> Result<Report, AuditE
     };
     let findings = rules::run_all(&ctx);
     let summary = Report::summarise(&inputs, &components, &findings);
-    Ok(Report {
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "provenant".into(),
@@ -88,11 +88,17 @@ pub fn run(options: &AuditOptions, progress: &Progress) -> Result<Report, AuditE
         scope: Scope {
             inputs,
             repositories: vec![repository],
+            policy: None,
         },
         components,
         findings,
+        exceptions: Vec::new(),
+        rules: RuleInfo::all(),
         summary,
-    })
+        digest: String::new(),
+    };
+    report.seal();
+    Ok(report)
 }
 
 /// The state files to read: as given (directories expanded), or discovered.

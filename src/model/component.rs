@@ -64,6 +64,13 @@ pub struct Trace {
     pub behind: Option<Behind>,
 }
 
+impl Trace {
+    /// What a finding about this trace is about, for its fingerprint: the claim and its key.
+    pub fn claim_subject(&self) -> String {
+        format!("{}={}", self.key, self.claim)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TraceStatus {

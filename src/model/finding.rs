@@ -80,4 +80,44 @@ pub struct Finding {
     pub message: String,
     pub location: Location,
     pub chain: Vec<ChainLink>,
+    /// Stable across runs and machines: sha256 of the rule, the component (or input) and what
+    /// the finding is about (the claim, the input path). Baselines and SARIF use it.
+    #[serde(default)]
+    pub fingerprint: String,
+    /// Set when an approved exception covers the finding: it stays visible but does not fail
+    /// the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
+    /// Set when the run compared against a baseline (`--baseline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
+}
+
+impl Finding {
+    /// Whether the finding counts towards `--fail-on`: not excepted, not in the baseline.
+    pub fn is_open(&self) -> bool {
+        self.suppression.is_none() && self.baseline != Some(BaselineState::Unchanged)
+    }
+}
+
+/// The approved exception that covers a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    pub reason: String,
+    pub approver: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// `YYYY-MM-DD`; the exception stops applying after this day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// A finding's state against a baseline report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    /// Not in the baseline: fails the run as usual.
+    New,
+    /// In the baseline too: reported, does not fail the run.
+    Unchanged,
 }

@@ -16,7 +16,7 @@ mod terraform;
 
 pub use claim::{Claim, ClaimKind};
 pub use component::{Behind, Component, ComponentKind, Trace, TraceCommit, TraceStatus};
-pub use finding::{ChainLink, Finding, Severity};
+pub use finding::{BaselineState, ChainLink, Finding, Severity, Suppression};
 pub use input::{Input, InputKind, InputStatus};
 pub use location::Location;
 pub use terraform::{

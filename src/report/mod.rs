@@ -25,7 +25,65 @@ pub struct Report {
     pub scope: Scope,
     pub components: Vec<Component>,
     pub findings: Vec<Finding>,
+    /// The exceptions of the policy and what became of each.
+    #[serde(default)]
+    pub exceptions: Vec<ExceptionOutcome>,
+    /// Every rule the run applied, with the controls it serves.
+    #[serde(default)]
+    pub rules: Vec<RuleInfo>,
     pub summary: Summary,
+    /// sha256 of the report's canonical JSON with this field empty: see [`Report::seal`].
+    #[serde(default)]
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub slug: String,
+    pub severity: Severity,
+    pub summary: String,
+    pub controls: Vec<String>,
+}
+
+impl RuleInfo {
+    /// Every registered rule.
+    pub fn all() -> Vec<RuleInfo> {
+        crate::rules::registry()
+            .iter()
+            .map(|r| {
+                let m = r.meta();
+                RuleInfo {
+                    id: m.id.to_string(),
+                    slug: m.slug.to_string(),
+                    severity: m.default_severity,
+                    summary: m.summary.to_string(),
+                    controls: m.controls.iter().map(|c| c.to_string()).collect(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A policy exception and its effect on this run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionOutcome {
+    pub rule: String,
+    /// The label or pattern the exception names.
+    pub component: String,
+    pub reason: String,
+    pub approver: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Where the exception is written in the policy file.
+    pub location: crate::model::Location,
+    /// `active` (it covers findings), `expired` (its findings are open again) or `unused`
+    /// (it matched nothing: a finding of its own).
+    pub status: String,
+    /// Fingerprints of the findings it matched.
+    pub matched: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +96,15 @@ pub struct Tool {
 pub struct Scope {
     pub inputs: Vec<Input>,
     pub repositories: Vec<RepositoryScope>,
+    /// The policy file, when one was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyScope>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyScope {
+    pub path: String,
+    pub sha256: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,10 +189,49 @@ impl Report {
         }
         let failing = match fail_on {
             FailOn::Never => false,
-            FailOn::Severity(least) => self.findings.iter().any(|f| f.severity >= least),
+            FailOn::Severity(least) => self
+                .findings
+                .iter()
+                .any(|f| f.is_open() && f.severity >= least),
         };
         u8::from(failing || !self.summary.complete)
     }
+}
+
+impl Report {
+    /// Computes `digest`: the sha256 of the report's canonical JSON (object keys sorted, no
+    /// insignificant whitespace: RFC 8785 for the values a report holds) with `digest` empty.
+    /// Anyone can recompute it from the JSON report to check it was not altered.
+    pub fn seal(&mut self) {
+        self.digest = String::new();
+        self.digest = crate::model::id::sha256_hex(canonical_json(self).as_bytes());
+    }
+
+    /// Whether `digest` matches the content.
+    pub fn verify(&self) -> bool {
+        let mut copy = self.clone();
+        copy.seal();
+        copy.digest == self.digest
+    }
+}
+
+/// The canonical JSON text of any serialisable value: keys sorted, no whitespace.
+pub fn canonical_json<T: Serialize>(value: &T) -> String {
+    fn sorted(value: serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<_> = map.into_iter().map(|(k, v)| (k, sorted(v))).collect();
+                entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+                serde_json::Value::Object(entries.into_iter().collect())
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sorted).collect())
+            }
+            other => other,
+        }
+    }
+    let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+    serde_json::to_string(&sorted(value)).unwrap_or_default()
 }
 
 /// An output format: renders a whole report to a writer.
@@ -148,5 +254,19 @@ impl Format {
             Format::Table => &TableRenderer,
             Format::Json => &JsonRenderer,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_json_sorts_keys_and_drops_whitespace() {
+        let value = serde_json::json!({"b": [1, {"z": true, "a": null}], "a": "x"});
+        assert_eq!(
+            canonical_json(&value),
+            r#"{"a":"x","b":[1,{"a":null,"z":true}]}"#
+        );
     }
 }

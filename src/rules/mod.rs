@@ -21,6 +21,8 @@ pub struct RuleMeta {
     pub default_severity: Severity,
     /// One sentence: what makes the rule fire.
     pub summary: &'static str,
+    /// The compliance controls the rule serves (`SOC 2 CC8.1`, `NIST SP 800-53 CM-3`...).
+    pub controls: &'static [&'static str],
     /// The rule's documentation page, Markdown, under the fixed headings
     /// *What it checks*, *Why it matters*, *Example*, *How to fix*.
     pub doc: &'static str,
@@ -83,9 +85,20 @@ pub fn run_all(ctx: &Context<'_>) -> Vec<Finding> {
 }
 
 impl RuleMeta {
-    /// A finding about `component`, located at the component's origin.
-    fn finding(&self, component: &Component, message: String, chain: Vec<ChainLink>) -> Finding {
+    /// A finding about `component`, located at the component's origin. `subject` is what in
+    /// the component the finding is about (a claim), so that two findings of one rule on one
+    /// component have different fingerprints.
+    fn finding(
+        &self,
+        component: &Component,
+        subject: &str,
+        message: String,
+        chain: Vec<ChainLink>,
+    ) -> Finding {
         Finding {
+            fingerprint: fingerprint(self.id, &component.id, subject),
+            suppression: None,
+            baseline: None,
             rule_id: self.id.to_string(),
             slug: self.slug.to_string(),
             severity: self.default_severity,
@@ -128,6 +141,11 @@ fn commit_link(trace: &Trace) -> Option<ChainLink> {
         );
     }
     Some(ChainLink::new("commit", value))
+}
+
+/// The stable identity of a finding: rule, component (or input path) and subject.
+pub fn fingerprint(rule_id: &str, component: &str, subject: &str) -> String {
+    crate::model::id::component_id(rule_id, &[component, subject])
 }
 
 /// `1 commit`, `2 commits`.

@@ -11,6 +11,7 @@ static META: RuleMeta = RuleMeta {
     slug: "unknown-commit",
     default_severity: Severity::Error,
     summary: "A claimed commit or tag does not exist in the repository, or an abbreviation matches several commits.",
+    controls: &["SOC 2 CC8.1", "ISO/IEC 27001:2022 A.8.32", "PCI DSS 4.0 6.5.1", "NIST SP 800-53 CM-3"],
     doc: include_str!("../../docs/rules/PV001.md"),
 };
 
@@ -51,7 +52,7 @@ impl Rule for UnknownCommit {
                 };
                 let mut chain = claim_chain(component, trace);
                 chain.push(last);
-                findings.push(META.finding(component, message, chain));
+                findings.push(META.finding(component, &trace.claim_subject(), message, chain));
             }
         }
         findings

@@ -10,6 +10,12 @@ static META: RuleMeta = RuleMeta {
     slug: "unreleased-commit",
     default_severity: Severity::Error,
     summary: "A claimed commit exists but is not reachable from any release branch.",
+    controls: &[
+        "SOC 2 CC8.1",
+        "ISO/IEC 27001:2022 A.8.32",
+        "PCI DSS 4.0 6.5.1",
+        "NIST SP 800-53 CM-3",
+    ],
     doc: include_str!("../../docs/rules/PV002.md"),
 };
 
@@ -53,7 +59,7 @@ impl Rule for UnreleasedCommit {
                     "release-branches",
                     format!("{release}: does not contain it"),
                 ));
-                findings.push(META.finding(component, message, chain));
+                findings.push(META.finding(component, &trace.claim_subject(), message, chain));
             }
         }
         findings

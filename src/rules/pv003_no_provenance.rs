@@ -10,6 +10,7 @@ static META: RuleMeta = RuleMeta {
     slug: "no-provenance",
     default_severity: Severity::Warning,
     summary: "A component carries no claim at all and nothing declares it in code (only with the policy require_claims).",
+    controls: &["SOC 2 CC8.1", "ISO/IEC 27001:2022 A.8.9", "NIST SP 800-53 CM-8"],
     doc: include_str!("../../docs/rules/PV003.md"),
 };
 
@@ -29,6 +30,7 @@ impl Rule for NoProvenance {
             .map(|component| {
                 META.finding(
                     component,
+                    "",
                     format!(
                         "{} carries no claim: none of {keys} or yor_trace",
                         component.display_name()

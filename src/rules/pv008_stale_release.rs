@@ -10,6 +10,7 @@ static META: RuleMeta = RuleMeta {
     slug: "stale-release",
     default_severity: Severity::Warning,
     summary: "The running commit is behind the release branch tip by more than the configured bound (default 90 days).",
+    controls: &["ISO/IEC 27001:2022 A.8.9", "NIST SP 800-53 CM-6"],
     doc: include_str!("../../docs/rules/PV008.md"),
 };
 
@@ -54,7 +55,7 @@ impl Rule for StaleRelease {
                         behind.days
                     ),
                 ));
-                findings.push(META.finding(component, message, chain));
+                findings.push(META.finding(component, &trace.claim_subject(), message, chain));
             }
         }
         findings

@@ -10,6 +10,11 @@ static META: RuleMeta = RuleMeta {
     slug: "unreadable-input",
     default_severity: Severity::Error,
     summary: "A source could not be read or parsed: the audit is incomplete.",
+    controls: &[
+        "SOC 2 CC8.1",
+        "ISO/IEC 27001:2022 A.8.9",
+        "NIST SP 800-53 CM-8",
+    ],
     doc: include_str!("../../docs/rules/PV010.md"),
 };
 
@@ -23,6 +28,9 @@ impl Rule for UnreadableInput {
             .iter()
             .filter(|input| input.status == InputStatus::Unreadable)
             .map(|input| Finding {
+                fingerprint: super::fingerprint(META.id, &input.path, ""),
+                suppression: None,
+                baseline: None,
                 rule_id: META.id.to_string(),
                 slug: META.slug.to_string(),
                 severity: META.default_severity,
