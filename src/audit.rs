@@ -2,15 +2,18 @@
 //! turn observations into components and resolve their claims, run the rules, build the
 //! report. Every stage meets the next at plain data.
 
-use crate::correlate::{attach_traces, components_from_state};
+use crate::correlate::hosts::hosts_from_ansible;
+use crate::correlate::{attach_traces, components_from_state, identity};
 use crate::git::{GitIndex, GitIndexError, ReleaseBranchOrigin};
+use crate::model::BaselineState;
 use crate::model::{Component, Input, InputKind, InputStatus, StateDocument};
-use crate::policy::Policy;
+use crate::policy::{apply_exceptions, Policy};
 use crate::progress::Progress;
-use crate::report::{Report, RepositoryScope, RuleInfo, Scope, Tool, SCHEMA_VERSION};
+use crate::report::{PolicyScope, Report, RepositoryScope, RuleInfo, Scope, Tool, SCHEMA_VERSION};
 use crate::rules::{self, Context};
-use crate::scan::{discover::discover_states, scan_state_bytes, StateScan};
+use crate::scan::{discover::discover_states, remote, scan_state_bytes, tfconfig, StateScan};
 use rayon::prelude::*;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// States larger than this are reported unreadable rather than read into memory.
@@ -25,8 +28,19 @@ pub struct AuditOptions {
     pub policy: Policy,
     /// Paths in the report are relative to this directory when they are below it.
     pub base_dir: PathBuf,
-    /// Unix time written as `generated_at`.
+    /// Unix time written as `generated_at`; its date decides which exceptions have expired.
     pub generated_at: i64,
+    /// Root module directories (relative to the repository) named for states or directories
+    /// of states with `--state PATH=DIR`.
+    pub state_configurations: Vec<(PathBuf, String)>,
+    /// The policy file the policy came from, for the report's scope.
+    pub policy_source: Option<PolicyScope>,
+    /// Fingerprints of the findings in a baseline report (`--baseline`).
+    pub baseline: Option<BTreeSet<String>>,
+    /// Ansible inventory files or directories; empty means those `ansible.cfg` names, if any.
+    pub inventories: Vec<PathBuf>,
+    /// Ansible fact cache directories (or files); empty means `ansible.cfg`'s fact cache.
+    pub facts: Vec<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,8 +56,20 @@ pub enum AuditError {
 /// Runs an audit and returns its report. Errors are the cases where no report can be made.
 pub fn run(options: &AuditOptions, progress: &Progress) -> Result<Report, AuditError> {
     let paths = input_paths(options)?;
-    let (scanned, index) = rayon::join(
-        || scan_all(&paths, &options.base_dir, progress),
+    let ((scanned, ansible), index) = rayon::join(
+        || {
+            rayon::join(
+                || scan_all(&paths, &options.base_dir, progress),
+                || {
+                    crate::scan::ansible::scan(
+                        &options.inventories,
+                        &options.facts,
+                        &options.base_dir,
+                        &options.repo,
+                    )
+                },
+            )
+        },
         || {
             let spinner = progress.spinner("indexing git history");
             let index = GitIndex::open(&options.repo, &options.policy.release_branches);
@@ -55,18 +81,28 @@ pub fn run(options: &AuditOptions, progress: &Progress) -> Result<Report, AuditE
 
     let mut inputs = Vec::with_capacity(scanned.len());
     let mut components: Vec<Component> = Vec::new();
+    let mut documents = Vec::new();
+    let mut resource_keys = Vec::new();
     for (input, document) in scanned {
         if let Some(document) = document {
-            components.extend(components_from_state(
-                &document,
-                &input.path,
-                &options.policy,
-            ));
+            let made = components_from_state(&document, &input.path, &options.policy);
+            resource_keys.extend(identity::resource_keys(&document, &made, &options.policy));
+            components.extend(made);
+            documents.push((input.path.clone(), document));
         }
         inputs.push(input);
     }
+    // Ansible hosts join the Terraform resources that are the same machines.
+    let hosts = hosts_from_ansible(&ansible, &options.policy, &options.repo);
+    identity::merge(&mut components, hosts, &resource_keys);
+    inputs.extend(ansible.inputs);
     components.sort_by(|a, b| (&a.origin, &a.labels).cmp(&(&b.origin, &b.labels)));
     attach_traces(&mut components, &index);
+    let named: Vec<(String, String)> = (options.state_configurations.iter())
+        .map(|(path, dir)| (display_path(path, &options.base_dir), dir.clone()))
+        .collect();
+    let absent_declarations =
+        tfconfig::attach(&documents, &named, &mut components, &mut inputs, &index);
 
     let repository = repository_scope(&index, &options.base_dir);
     let ctx = Context {
@@ -75,8 +111,16 @@ pub fn run(options: &AuditOptions, progress: &Progress) -> Result<Report, AuditE
         policy: &options.policy,
         index: &index,
         repo_display: &repository.path,
+        absent_declarations: &absent_declarations,
     };
-    let findings = rules::run_all(&ctx);
+    let mut findings = rules::run_all(&ctx);
+    let today = crate::time::date(options.generated_at);
+    let (exceptions, unused) = apply_exceptions(&mut findings, &options.policy.exceptions, &today);
+    findings.extend(unused);
+    rules::sort_findings(&mut findings);
+    if let Some(baseline) = &options.baseline {
+        mark_baseline(&mut findings, baseline);
+    }
     let summary = Report::summarise(&inputs, &components, &findings);
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
@@ -88,17 +132,28 @@ pub fn run(options: &AuditOptions, progress: &Progress) -> Result<Report, AuditE
         scope: Scope {
             inputs,
             repositories: vec![repository],
-            policy: None,
+            policy: options.policy_source.clone(),
         },
         components,
         findings,
-        exceptions: Vec::new(),
+        exceptions,
         rules: RuleInfo::all(),
         summary,
         digest: String::new(),
     };
     report.seal();
     Ok(report)
+}
+
+/// New findings and those the baseline already had (by fingerprint).
+fn mark_baseline(findings: &mut [crate::model::Finding], baseline: &BTreeSet<String>) {
+    for finding in findings {
+        finding.baseline = Some(if baseline.contains(&finding.fingerprint) {
+            BaselineState::Unchanged
+        } else {
+            BaselineState::New
+        });
+    }
 }
 
 /// The state files to read: as given (directories expanded), or discovered.
@@ -112,7 +167,7 @@ fn input_paths(options: &AuditOptions) -> Result<Vec<PathBuf>, AuditError> {
     let mut paths = Vec::new();
     if options.states.is_empty() {
         paths = discover(&options.base_dir)?;
-        if paths.is_empty() {
+        if paths.is_empty() && !ansible_inputs(options) {
             return Err(AuditError::NothingToAudit(display_path(
                 &options.base_dir,
                 &options.base_dir,
@@ -128,6 +183,13 @@ fn input_paths(options: &AuditOptions) -> Result<Vec<PathBuf>, AuditError> {
     }
     paths.dedup();
     Ok(paths)
+}
+
+/// Whether there are Ansible sources to audit when there is no state.
+fn ansible_inputs(options: &AuditOptions) -> bool {
+    !options.inventories.is_empty()
+        || !options.facts.is_empty()
+        || crate::scan::ansible::config::find(&options.base_dir, &options.repo).is_some()
 }
 
 fn scan_all(
@@ -150,6 +212,9 @@ fn scan_all(
 
 /// Reads one state file into its scope entry and, when it is a state, its document.
 pub fn scan_file(path: &Path, display: &str) -> (Input, Option<StateDocument>) {
+    if let Some(url) = path.to_str().filter(|p| remote::is_remote(p)) {
+        return scan_remote(url, display);
+    }
     let unreadable = |detail: String| Input {
         path: display.to_string(),
         kind: InputKind::Unknown,
@@ -175,7 +240,31 @@ pub fn scan_file(path: &Path, display: &str) -> (Input, Option<StateDocument>) {
         Ok(bytes) => bytes,
         Err(e) => return (unreadable(format!("cannot read: {e}")), None),
     };
-    let sha256 = Some(crate::model::id::sha256_hex(&bytes));
+    scan_bytes(&bytes, path, display)
+}
+
+/// A remote state (HTTP backend, HCP Terraform), fetched and then scanned like a file; a
+/// failure to fetch is an unreadable input naming the URL without its credentials.
+fn scan_remote(url: &str, display: &str) -> (Input, Option<StateDocument>) {
+    match remote::fetch(url) {
+        Ok(bytes) => scan_bytes(&bytes, Path::new(&remote::file_name(url)), display),
+        Err(message) => (
+            Input {
+                path: display.to_string(),
+                kind: InputKind::Unknown,
+                sha256: None,
+                status: InputStatus::Unreadable,
+                detail: format!("cannot fetch: {message}"),
+                line: None,
+            },
+            None,
+        ),
+    }
+}
+
+/// The scope entry and document for a state's bytes, read from a file or fetched.
+fn scan_bytes(bytes: &[u8], path: &Path, display: &str) -> (Input, Option<StateDocument>) {
+    let sha256 = Some(crate::model::id::sha256_hex(bytes));
     let input = |kind, status, detail, line| Input {
         path: display.to_string(),
         kind,
@@ -184,7 +273,7 @@ pub fn scan_file(path: &Path, display: &str) -> (Input, Option<StateDocument>) {
         detail,
         line,
     };
-    match scan_state_bytes(&bytes, path, display) {
+    match scan_state_bytes(bytes, path, display) {
         StateScan::State {
             kind,
             document,
@@ -222,6 +311,9 @@ fn repository_scope(index: &GitIndex, base_dir: &Path) -> RepositoryScope {
 
 /// `path` relative to `base` when it lies below it, with `/` separators; `.` for `base` itself.
 pub fn display_path(path: &Path, base: &Path) -> String {
+    if let Some(url) = path.to_str().filter(|p| remote::is_remote(p)) {
+        return remote::display(url);
+    }
     let relative: Option<PathBuf> = match path.strip_prefix(base) {
         Ok(rel) => Some(rel.to_path_buf()),
         Err(_) => match (path.canonicalize(), base.canonicalize()) {

@@ -20,6 +20,11 @@ pub enum Command {
     /// Exit codes: 0 clean; 1 findings at or above --fail-on; 2 the audit could not run or is
     /// incomplete (an input could not be read).
     Audit(AuditArgs),
+    /// Show the whole chain of one component: where it was seen, what it claims, the commit
+    /// (author, date, message, branches), the block that declares it, and its findings.
+    ///
+    /// Exit codes: 0 found; 2 no component, or several (unless --all), answers to NAME.
+    Trace(TraceArgs),
     /// Build the bundled sample estate in a temporary repository, audit it and print the report.
     Demo(DemoArgs),
     /// List every rule with its id, slug, default severity and summary.
@@ -33,17 +38,51 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub outcome: OutcomeArgs,
+}
+
+/// What to audit: shared by `audit` and `trace`.
+#[derive(Debug, Args)]
+pub struct InputArgs {
     /// The git repository the claims are checked against.
     #[arg(long, value_name = "DIR", default_value = ".", help_heading = "Inputs")]
     pub repo: PathBuf,
-    /// A state file (raw .tfstate or `terraform show -json` output) or a directory to search;
-    /// repeatable. Without it, every *.tfstate below the current directory is read, outside
-    /// .terraform/ and .git/.
-    #[arg(long = "state", value_name = "PATH", help_heading = "Inputs")]
+    /// A state file (raw .tfstate or `terraform show -json` output), a directory to search, an
+    /// http(s):// URL (Terraform's HTTP backend) or tfc://HOST/ORG/WORKSPACE (HCP Terraform,
+    /// Terraform Enterprise); repeatable. Without it, every *.tfstate below the current
+    /// directory is read, outside .terraform/ and .git/. PATH=DIR names the root module directory (relative to --repo)
+    /// whose committed configuration the state belongs to; without it, a root module whose
+    /// backend key matches the state's path, else the one declaring most of its resources.
+    #[arg(long = "state", value_name = "PATH[=DIR]", help_heading = "Inputs")]
     pub states: Vec<PathBuf>,
+    /// An Ansible inventory (INI, YAML, TOML, or the JSON of `ansible-inventory --list`) or a
+    /// directory of them, with group_vars/ and host_vars/ beside it; repeatable. Without it,
+    /// the inventory named by ansible.cfg (in the current directory, else in --repo).
+    #[arg(long = "inventory", value_name = "PATH", help_heading = "Inputs")]
+    pub inventories: Vec<PathBuf>,
+    /// An Ansible fact cache directory (jsonfile cache of ansible-core 2.18 or 2.19, or
+    /// `ansible -m setup --tree` output); repeatable. Without it, ansible.cfg's
+    /// fact_caching_connection.
+    #[arg(long = "facts", value_name = "DIR", help_heading = "Inputs")]
+    pub facts: Vec<PathBuf>,
+}
 
+/// How to judge it: the policy file and flags that override it.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// The policy file. Default: provenant.toml in the repository root, when it exists.
+    #[arg(long, value_name = "FILE", help_heading = "Policy")]
+    pub config: Option<PathBuf>,
     /// A branch whose commits count as released (local or remote-tracking); repeatable.
-    /// Default: the remote's HEAD, else the current branch, else main or master.
+    /// Default: the policy's release_branches, else the remote's HEAD, else the current
+    /// branch, else main or master.
     #[arg(long = "release-branch", value_name = "NAME", help_heading = "Policy")]
     pub release_branches: Vec<String>,
     /// An attribute, tag or label key whose value is a commit claim; repeatable. Replaces the
@@ -53,23 +92,24 @@ pub struct AuditArgs {
     /// Report components that carry no claim at all (PV003).
     #[arg(long, help_heading = "Policy")]
     pub require_claims: bool,
-    /// Days a running commit may lag its release branch tip before PV008 fires.
-    #[arg(
-        long,
-        value_name = "DAYS",
-        default_value_t = 90,
-        help_heading = "Policy"
-    )]
-    pub stale_after_days: u64,
+    /// Days a running commit may lag its release branch tip before PV008 fires [default: 90].
+    #[arg(long, value_name = "DAYS", help_heading = "Policy")]
+    pub stale_after_days: Option<u64>,
+}
 
-    #[command(flatten)]
-    pub output: OutputArgs,
+/// What the run's exit code reflects.
+#[derive(Debug, Args)]
+pub struct OutcomeArgs {
     /// The least severity that fails the run (exit 1).
     #[arg(long, value_enum, default_value = "error", help_heading = "Outcome")]
     pub fail_on: FailOnArg,
     /// Exit 1 instead of 2 when an input could not be read. An incomplete audit never exits 0.
     #[arg(long, help_heading = "Outcome")]
     pub allow_incomplete: bool,
+    /// A previous JSON report: findings it already had are marked unchanged and do not fail
+    /// the run; new ones do.
+    #[arg(long, value_name = "OLD.json", help_heading = "Outcome")]
+    pub baseline: Option<PathBuf>,
     /// No progress on stderr.
     #[arg(long, short, help_heading = "Outcome")]
     pub quiet: bool,
@@ -83,6 +123,26 @@ pub struct OutputArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Any name the component is known by: resource address, host name, FQDN, IP, cloud id,
+    /// certname, or the start of its id.
+    pub name: String,
+    /// Read a saved JSON report instead of auditing (no repository needed).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Show every component that answers to NAME instead of failing when several do.
+    #[arg(long)]
+    pub all: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Debug, Args)]

@@ -1,19 +1,25 @@
 //! What each subcommand does, in terms of the library. Kept in the binary: it owns the
 //! process's concerns (environment, stdout, files, exit codes).
 
-use crate::cli::{AuditArgs, Cli, Command, DemoArgs, FailOnArg, ListFormat, OutputArgs, RulesArgs};
+use crate::cli::{
+    AuditArgs, Cli, Command, DemoArgs, FailOnArg, InputArgs, ListFormat, OutputArgs, PolicyArgs,
+    RulesArgs, TraceArgs,
+};
 use anyhow::{bail, Context as _, Result};
 use provenant::audit::{self, AuditOptions};
 use provenant::model::Severity;
-use provenant::policy::Policy;
+use provenant::policy::{find_policy_file, Policy};
 use provenant::progress::Progress;
-use provenant::report::{FailOn, Report};
-use provenant::rules;
+use provenant::report::{FailOn, PolicyScope, Report};
+use provenant::{query, rules};
+use std::collections::BTreeSet;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(args) => audit(args),
+        Command::Trace(args) => trace(args),
         Command::Demo(args) => demo(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(&rule),
@@ -21,31 +27,149 @@ pub fn run(cli: Cli) -> Result<u8> {
 }
 
 fn audit(args: AuditArgs) -> Result<u8> {
-    let mut policy = Policy {
-        release_branches: args.release_branches,
-        require_claims: args.require_claims,
-        stale_after_days: args.stale_after_days,
-        ..Policy::default()
-    };
-    if !args.claim_keys.is_empty() {
-        policy.claim_keys = args.claim_keys;
-    }
-    let options = AuditOptions {
-        repo: args.repo,
-        states: args.states,
-        policy,
-        base_dir: std::env::current_dir().context("the current directory cannot be read")?,
-        generated_at: generated_at()?,
-    };
-    let report = audit::run(&options, &Progress::for_terminal(args.quiet))?;
+    let options = audit_options(&args.inputs, &args.policy, args.outcome.baseline.as_deref())?;
+    let report = audit::run(&options, &Progress::for_terminal(args.outcome.quiet))?;
     emit(&report, &args.output)?;
-    let fail_on = match args.fail_on {
+    let fail_on = match args.outcome.fail_on {
         FailOnArg::Error => FailOn::Severity(Severity::Error),
         FailOnArg::Warning => FailOn::Severity(Severity::Warning),
         FailOnArg::Note => FailOn::Severity(Severity::Note),
         FailOnArg::Never => FailOn::Never,
     };
-    Ok(report.exit_code(fail_on, args.allow_incomplete))
+    Ok(report.exit_code(fail_on, args.outcome.allow_incomplete))
+}
+
+/// The options of an audit: the policy file (when there is one) with the flags on top.
+fn audit_options(
+    inputs: &InputArgs,
+    flags: &PolicyArgs,
+    baseline: Option<&Path>,
+) -> Result<AuditOptions> {
+    let base_dir = std::env::current_dir().context("the current directory cannot be read")?;
+    let file = find_policy_file(flags.config.as_deref(), &inputs.repo, &base_dir)?;
+    let (mut policy, policy_source) = match file {
+        Some(file) => (
+            file.policy,
+            Some(PolicyScope {
+                path: file.path,
+                sha256: file.sha256,
+            }),
+        ),
+        None => (Policy::default(), None),
+    };
+    if !flags.release_branches.is_empty() {
+        policy.release_branches = flags.release_branches.clone();
+    }
+    if !flags.claim_keys.is_empty() {
+        policy.claim_keys = flags.claim_keys.clone();
+    }
+    policy.require_claims |= flags.require_claims;
+    if let Some(days) = flags.stale_after_days {
+        policy.stale_after_days = days;
+    }
+    let (states, state_configurations) = split_state_configurations(&inputs.states);
+    Ok(AuditOptions {
+        repo: inputs.repo.clone(),
+        states,
+        state_configurations,
+        policy,
+        base_dir,
+        generated_at: generated_at()?,
+        policy_source,
+        baseline: baseline.map(read_baseline).transpose()?,
+        inventories: inputs.inventories.clone(),
+        facts: inputs.facts.clone(),
+    })
+}
+
+/// `--state PATH=DIR`: the state paths, and the root module directory named for some of
+/// them. A path that exists as given is a path, even with `=` in its name.
+fn split_state_configurations(given: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    let mut states = Vec::with_capacity(given.len());
+    let mut named = Vec::new();
+    for path in given {
+        let text = path.to_string_lossy();
+        match text.rsplit_once('=') {
+            Some((state, dir))
+                if !path.exists()
+                    && !state.is_empty()
+                    && provenant::scan::remote::can_end_before_dir(state) =>
+            {
+                states.push(PathBuf::from(state));
+                named.push((PathBuf::from(state), dir.to_string()));
+            }
+            _ => states.push(path.clone()),
+        }
+    }
+    (states, named)
+}
+
+/// The fingerprints of the findings in a saved JSON report.
+fn read_baseline(path: &Path) -> Result<BTreeSet<String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the baseline", path.display()))?;
+    let report: Report = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a provenant JSON report", path.display()))?;
+    Ok(report
+        .findings
+        .into_iter()
+        .map(|f| f.fingerprint)
+        .filter(|f| !f.is_empty())
+        .collect())
+}
+
+fn trace(args: TraceArgs) -> Result<u8> {
+    let report = match &args.report {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read the report", path.display()))?;
+            serde_json::from_str::<Report>(&text)
+                .with_context(|| format!("{}: not a provenant JSON report", path.display()))?
+        }
+        None => audit::run(
+            &audit_options(&args.inputs, &args.policy, None)?,
+            &Progress::hidden(),
+        )?,
+    };
+    let matches = query::find(&report, &args.name);
+    if matches.is_empty() {
+        let near = query::trace::suggestions(&report, &args.name);
+        let hint = if near.is_empty() {
+            String::new()
+        } else {
+            format!("; labels that contain it: {}", near.join(", "))
+        };
+        bail!(
+            "no component is known as `{}` among {} components{hint}",
+            args.name,
+            report.components.len()
+        );
+    }
+    if matches.len() > 1 && !args.all {
+        let mut err = io::stderr().lock();
+        writeln!(
+            err,
+            "provenant: {} components are known as `{}`; name one, or give --all:",
+            matches.len(),
+            args.name
+        )?;
+        for m in &matches {
+            writeln!(
+                err,
+                "  {}  {} ({})",
+                &m.component.id[..12],
+                m.component.display_name(),
+                m.component.origin
+            )?;
+        }
+        return Ok(2);
+    }
+    let mut out = io::stdout().lock();
+    ignore_broken_pipe(match args.format {
+        ListFormat::Table => query::render_text(&matches, &mut out),
+        ListFormat::Json => query::render_json(&matches, &mut out),
+    })?;
+    Ok(0)
 }
 
 fn demo(args: DemoArgs) -> Result<u8> {
@@ -109,15 +233,16 @@ fn explain(name: &str) -> Result<u8> {
 
 /// Renders the report to `--output` or stdout.
 fn emit(report: &Report, args: &OutputArgs) -> Result<()> {
-    let renderer = args.format.renderer();
     match &args.output {
         Some(path) => {
             let mut buffer = Vec::new();
-            renderer.render(report, &mut buffer)?;
+            args.format.renderer().render(report, &mut buffer)?;
             std::fs::write(path, buffer).with_context(|| format!("cannot write {}", path.display()))
         }
         None => {
             let mut out = io::stdout().lock();
+            // Colour only here: on a terminal, without NO_COLOR.
+            let renderer = args.format.stdout_renderer();
             ignore_broken_pipe(renderer.render(report, &mut out).and_then(|_| out.flush()))
         }
     }

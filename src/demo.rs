@@ -62,6 +62,10 @@ const HISTORY: &[DemoCommit] = &[
                 "terraform/prod/variables.tf",
                 include_str!("../fixtures/demo/commits/2/variables.tf"),
             ),
+            (
+                "terraform/staging/main.tf",
+                include_str!("../fixtures/demo/commits/2/staging.tf"),
+            ),
         ],
         tag: Some("v1.0.0"),
     },
@@ -100,11 +104,17 @@ const HISTORY: &[DemoCommit] = &[
         parent: Some(2),
         author: BOB,
         time: 1_781_954_100, // 2026-06-20 11:15 UTC
-        message: "Move the web tier to t3.large\n",
-        files: &[(
-            "terraform/prod/variables.tf",
-            include_str!("../fixtures/demo/commits/5/variables.tf"),
-        )],
+        message: "Move the web tier to t3.large, release v1.1.0 to staging\n",
+        files: &[
+            (
+                "terraform/prod/variables.tf",
+                include_str!("../fixtures/demo/commits/5/variables.tf"),
+            ),
+            (
+                "terraform/staging/main.tf",
+                include_str!("../fixtures/demo/commits/5/staging.tf"),
+            ),
+        ],
         tag: Some("v1.1.0"),
     },
 ];
@@ -197,9 +207,14 @@ impl Estate {
                 .iter()
                 .map(|(name, _)| self.root.join("state").join(name))
                 .collect(),
+            state_configurations: Vec::new(),
             policy: Policy::default(),
             base_dir: self.root.clone(),
             generated_at,
+            policy_source: None,
+            baseline: None,
+            inventories: Vec::new(),
+            facts: Vec::new(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod git;
 pub mod model;
 pub mod policy;
 pub mod progress;
+pub mod query;
 pub mod report;
 pub mod rules;
 pub mod scan;

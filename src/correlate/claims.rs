@@ -99,6 +99,9 @@ impl Walker<'_> {
     }
 
     fn consider(&mut self, key: &str, text: &str, path: &[PathStep]) {
+        if self.sensitive.iter().any(|p| path.starts_with(p)) {
+            return;
+        }
         // Flat-map states (`attributes_flat`, format 3) write `tags.git_commit` as one key.
         let leaf = key.rsplit('.').next().unwrap_or(key);
         let kind = if normalise_key(leaf) == "yortrace" {
@@ -221,6 +224,25 @@ mod tests {
         );
         assert_eq!(found[0].2, "tags.git_commit");
         assert_eq!(found[1].2, "env[0].commit_sha");
+    }
+
+    #[test]
+    fn a_sensitive_leaf_is_never_read() {
+        let found = claims(
+            json!({"tags": {"revision": "v9.9.9", "git_commit": "abcdef1"}}),
+            vec![vec![
+                PathStep::Key("tags".into()),
+                PathStep::Key("revision".into()),
+            ]],
+        );
+        assert_eq!(
+            found,
+            vec![(
+                ClaimKind::Commit,
+                "abcdef1".into(),
+                "tags.git_commit".into()
+            )]
+        );
     }
 
     #[test]

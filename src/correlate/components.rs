@@ -49,6 +49,8 @@ fn component(
         ),
         traces: Vec::new(),
         properties: properties(instance, display_path),
+        declared_at: None,
+        config: None,
     }
 }
 

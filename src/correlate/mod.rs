@@ -3,6 +3,8 @@
 
 mod claims;
 mod components;
+pub mod hosts;
+pub mod identity;
 mod secrets;
 mod traces;
 

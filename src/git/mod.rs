@@ -13,6 +13,7 @@ mod build;
 mod commits;
 pub mod content;
 mod digest;
+mod files;
 mod graph;
 mod hash;
 mod odb;
@@ -24,6 +25,7 @@ mod resolve;
 mod tree;
 mod walk;
 
+pub use files::{TreeEntry, TreeEntryKind, TreeReader};
 pub use oid::ObjectId;
 pub use resolve::{Resolution, MIN_ABBREVIATION};
 

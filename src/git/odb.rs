@@ -25,6 +25,11 @@ impl OdbLookup {
         }
     }
 
+    /// The git directory this lookup opens.
+    pub(super) fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
     /// Commit objects whose hex id starts with `prefix` (lower-case hex, 1 to 40 digits),
     /// sorted. A repository that cannot be read answers with none: the claim is then
     /// not found, which the caller reports.

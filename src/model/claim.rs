@@ -14,12 +14,26 @@ pub enum ClaimKind {
     Tag,
     /// yor's `yor_trace`: not a commit, an id that finds the declaring block in code.
     TraceId,
+    /// The digest of a deployed file, `sha256:<hex>` or `sha1:<hex>`; the key names the file
+    /// (`ansible_local.provenance.files["/etc/app.conf"]`).
+    ContentDigest,
+    /// The repository path a deployed file was copied from; same key as its digest.
+    SourcePath,
 }
 
 impl ClaimKind {
     /// Whether git can resolve this claim to a commit.
     pub fn names_a_revision(self) -> bool {
         matches!(self, ClaimKind::Commit | ClaimKind::Tag)
+    }
+}
+
+impl Claim {
+    /// For a deployed-file claim keyed `...files["<path>"]`, the path on the host.
+    pub fn deployed_path(&self) -> Option<String> {
+        let start = self.key.find("files[")? + "files[".len();
+        let quoted = self.key[start..].strip_suffix(']')?;
+        serde_json::from_str(quoted).ok()
     }
 }
 

@@ -9,12 +9,15 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "kebab-case")]
 pub enum ComponentKind {
     TerraformResource,
+    /// A machine known from Ansible (inventory host, fact cache entry).
+    Host,
 }
 
 impl ComponentKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ComponentKind::TerraformResource => "terraform-resource",
+            ComponentKind::Host => "host",
         }
     }
 }
@@ -31,6 +34,13 @@ pub struct Component {
     /// Facts about the component that are not labels: resource type, provider, status...
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub properties: std::collections::BTreeMap<String, String>,
+    /// The committed block that declares the component, as `commit:path` and line
+    /// (`3f2a1c9:terraform/prod/main.tf:21`), when committed configuration was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_at: Option<Location>,
+    /// What the committed configuration says about the component, when it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<super::ConfigCheck>,
 }
 
 impl Component {

@@ -20,6 +20,23 @@ pub enum InputKind {
     TerraformStateBackup,
     /// An OpenTofu state encrypted client-side.
     OpentofuEncryptedState,
+    /// Terraform configuration (`.tf`, `.tf.json`) as committed: a root module directory at
+    /// the release tip, or one of its files that could not be parsed.
+    TerraformConfig,
+    /// An Ansible inventory file: INI, YAML or TOML.
+    AnsibleInventory,
+    /// An inventory in the JSON of `ansible-inventory --list` or a dynamic inventory script.
+    AnsibleInventoryJson,
+    /// An inventory plugin configuration (`plugin: aws_ec2`): hosts come from a live query.
+    AnsibleInventoryPlugin,
+    /// An executable dynamic-inventory script, which provenant never runs.
+    AnsibleInventoryScript,
+    /// A `group_vars/` or `host_vars/` file.
+    AnsibleVars,
+    /// A fact cache entry (jsonfile cache, `setup --tree` output).
+    AnsibleFacts,
+    /// `ansible.cfg`, read to find inventories and the fact cache.
+    AnsibleConfig,
     /// Nothing could tell what it is.
     Unknown,
 }
@@ -34,6 +51,14 @@ impl InputKind {
             InputKind::TerraformLockInfo => "terraform-lock-info",
             InputKind::TerraformStateBackup => "terraform-state-backup",
             InputKind::OpentofuEncryptedState => "opentofu-encrypted-state",
+            InputKind::TerraformConfig => "terraform-config",
+            InputKind::AnsibleInventory => "ansible-inventory",
+            InputKind::AnsibleInventoryJson => "ansible-inventory-json",
+            InputKind::AnsibleInventoryPlugin => "ansible-inventory-plugin",
+            InputKind::AnsibleInventoryScript => "ansible-inventory-script",
+            InputKind::AnsibleVars => "ansible-vars",
+            InputKind::AnsibleFacts => "ansible-facts",
+            InputKind::AnsibleConfig => "ansible-config",
             InputKind::Unknown => "unknown",
         }
     }

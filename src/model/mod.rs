@@ -8,6 +8,7 @@
 
 mod claim;
 mod component;
+mod declaration;
 mod finding;
 pub mod id;
 mod input;
@@ -16,6 +17,10 @@ mod terraform;
 
 pub use claim::{Claim, ClaimKind};
 pub use component::{Behind, Component, ComponentKind, Trace, TraceCommit, TraceStatus};
+pub use declaration::{
+    AbsentDeclaration, AttributeDifference, CommitRef, ConfigCheck, DeclarationStatus,
+    UnappliedValue,
+};
 pub use finding::{BaselineState, ChainLink, Finding, Severity, Suppression};
 pub use input::{Input, InputKind, InputStatus};
 pub use location::Location;

@@ -3,10 +3,26 @@
 //! compute verdicts. Its JSON form is the archive format, versioned by [`SCHEMA_VERSION`] and
 //! documented in `docs/report-format.md`.
 
+mod common;
+mod dot;
+mod github;
+mod gitlab;
+mod graph;
+mod html;
 mod json;
+mod junit;
+mod markdown;
+mod sarif;
 mod table;
 
+pub use dot::DotRenderer;
+pub use github::GithubRenderer;
+pub use gitlab::GitlabRenderer;
+pub use html::HtmlRenderer;
 pub use json::JsonRenderer;
+pub use junit::JunitRenderer;
+pub use markdown::MarkdownRenderer;
+pub use sarif::SarifRenderer;
 pub use table::TableRenderer;
 
 use crate::model::{Component, Finding, Input, InputStatus, Severity, TraceStatus};
@@ -133,6 +149,12 @@ pub struct Summary {
     /// Components with no claim that names a commit or tag.
     pub unclaimed: usize,
     pub findings: SeverityCounts,
+    /// Findings an active exception covers (included in `findings`).
+    #[serde(default)]
+    pub excepted: usize,
+    /// Findings the baseline already had (included in `findings`).
+    #[serde(default)]
+    pub unchanged: usize,
     /// False when an input could not be read: the report does not cover everything.
     pub complete: bool,
 }
@@ -177,6 +199,11 @@ impl Report {
                 .filter(|c| !c.claims.iter().any(|claim| claim.kind.names_a_revision()))
                 .count(),
             findings: counts,
+            excepted: findings.iter().filter(|f| f.suppression.is_some()).count(),
+            unchanged: findings
+                .iter()
+                .filter(|f| f.baseline == Some(crate::model::BaselineState::Unchanged))
+                .count(),
             complete: count(InputStatus::Unreadable) == 0 && count(InputStatus::Read) > 0,
         }
     }
@@ -239,27 +266,88 @@ pub trait Renderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
 }
 
-/// The formats `--format` accepts; each has one renderer, in a file of its own.
+/// The formats `--format` accepts; each has one renderer, in a file of its own
+/// (`docs/output-formats.md` describes them all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// A table for people at a terminal, with each finding's evidence chain.
     Table,
     /// The archive format (`docs/report-format.md`).
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML for GitLab, Jenkins and other CI test reports.
+    Junit,
+    /// GitHub Actions workflow commands: annotations on files and lines.
+    Github,
+    /// GitLab Code Quality JSON for merge-request widgets.
+    Gitlab,
+    /// Markdown for a pull-request comment or an audit file.
+    Markdown,
+    /// One self-contained HTML file for auditors, with the provenance graph.
+    Html,
+    /// The provenance graph for Graphviz.
+    Dot,
 }
 
 impl Format {
+    /// The renderer of this format, without terminal colour.
     pub fn renderer(self) -> &'static dyn Renderer {
         match self {
-            Format::Table => &TableRenderer,
+            Format::Table => &TableRenderer::PLAIN,
             Format::Json => &JsonRenderer,
+            Format::Sarif => &SarifRenderer,
+            Format::Junit => &JunitRenderer,
+            Format::Github => &GithubRenderer,
+            Format::Gitlab => &GitlabRenderer,
+            Format::Markdown => &MarkdownRenderer,
+            Format::Html => &HtmlRenderer,
+            Format::Dot => &DotRenderer,
         }
     }
+
+    /// The renderer for a report written to stdout: the table is coloured when stdout is a
+    /// terminal, `NO_COLOR` is unset (or empty) and `TERM` is not `dumb`.
+    pub fn stdout_renderer(self) -> &'static dyn Renderer {
+        use std::io::IsTerminal;
+        let colour = self == Format::Table
+            && colour_wanted(
+                io::stdout().is_terminal(),
+                std::env::var_os("NO_COLOR").as_deref(),
+                std::env::var_os("TERM").as_deref(),
+            );
+        if colour {
+            &TableRenderer::COLOUR
+        } else {
+            self.renderer()
+        }
+    }
+}
+
+/// Colour for a terminal only, never with `NO_COLOR` set to anything but the empty string
+/// (no-color.org), never on a `dumb` terminal.
+pub fn colour_wanted(
+    terminal: bool,
+    no_color: Option<&std::ffi::OsStr>,
+    term: Option<&std::ffi::OsStr>,
+) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty()) && term.is_none_or(|t| t != "dumb")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        use std::ffi::OsStr;
+        let xterm = Some(OsStr::new("xterm-256color"));
+        assert!(colour_wanted(true, None, xterm));
+        assert!(colour_wanted(true, Some(OsStr::new("")), xterm));
+        assert!(!colour_wanted(false, None, xterm));
+        assert!(!colour_wanted(true, Some(OsStr::new("1")), xterm));
+        assert!(!colour_wanted(true, None, Some(OsStr::new("dumb"))));
+    }
 
     #[test]
     fn canonical_json_sorts_keys_and_drops_whitespace() {

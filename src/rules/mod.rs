@@ -6,8 +6,16 @@
 mod pv001_unknown_commit;
 mod pv002_unreleased_commit;
 mod pv003_no_provenance;
+mod pv004_unmanaged_resource;
+mod pv005_unknown_content;
+mod pv006_drifted_attribute;
 mod pv008_stale_release;
+mod pv009_unlisted_host;
 mod pv010_unreadable_input;
+mod pv011_unapplied_change;
+mod pv012_unused_exception;
+
+pub use pv012_unused_exception::unused_exception_finding;
 
 use crate::git::GitIndex;
 use crate::model::{ChainLink, Component, Finding, Input, Location, Severity, Trace};
@@ -36,6 +44,8 @@ pub struct Context<'a> {
     pub index: &'a GitIndex,
     /// The repository as the report names it (relative to where the audit ran).
     pub repo_display: &'a str,
+    /// Resource blocks at the release tip that the state matched with them does not hold.
+    pub absent_declarations: &'a [crate::model::AbsentDeclaration],
 }
 
 pub trait Rule: Sync {
@@ -49,8 +59,14 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &pv001_unknown_commit::UnknownCommit,
         &pv002_unreleased_commit::UnreleasedCommit,
         &pv003_no_provenance::NoProvenance,
+        &pv004_unmanaged_resource::UnmanagedResource,
+        &pv005_unknown_content::UnknownContent,
+        &pv006_drifted_attribute::DriftedAttribute,
         &pv008_stale_release::StaleRelease,
+        &pv009_unlisted_host::UnlistedHost,
         &pv010_unreadable_input::UnreadableInput,
+        &pv011_unapplied_change::UnappliedChange,
+        &pv012_unused_exception::UnusedException,
     ]
 }
 
@@ -65,6 +81,17 @@ pub fn find(name: &str) -> Option<&'static dyn Rule> {
 /// Runs every rule and returns the findings in a stable order.
 pub fn run_all(ctx: &Context<'_>) -> Vec<Finding> {
     let mut findings: Vec<Finding> = registry().iter().flat_map(|rule| rule.check(ctx)).collect();
+    for finding in &mut findings {
+        if let Some(severity) = ctx.policy.severity_overrides.get(&finding.rule_id) {
+            finding.severity = *severity;
+        }
+    }
+    sort_findings(&mut findings);
+    findings
+}
+
+/// The report's order: by location, then rule, then component.
+pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         (
             &a.location.path,
@@ -81,7 +108,6 @@ pub fn run_all(ctx: &Context<'_>) -> Vec<Finding> {
                 &b.message,
             ))
     });
-    findings
 }
 
 impl RuleMeta {
@@ -119,10 +145,23 @@ fn claim_chain(component: &Component, trace: &Trace) -> Vec<ChainLink> {
         .find(|c| c.value == trace.claim)
         .map(|c| c.origin.clone())
         .unwrap_or_else(|| component.origin.clone());
-    vec![
-        ChainLink::new("component", component.display_name()).at(component.origin.clone()),
-        ChainLink::new("claim", format!("{} = {}", trace.key, trace.claim)).at(claim_origin),
-    ]
+    let mut chain =
+        vec![ChainLink::new("component", component.display_name()).at(component.origin.clone())];
+    chain.extend(declaration_link(component));
+    chain
+        .push(ChainLink::new("claim", format!("{} = {}", trace.key, trace.claim)).at(claim_origin));
+    chain
+}
+
+/// The committed block that declares the component, when configuration was read.
+fn declaration_link(component: &Component) -> Option<ChainLink> {
+    let at = component.declared_at.clone()?;
+    let what = component
+        .config
+        .as_ref()
+        .map(|c| c.status.as_str())
+        .unwrap_or("declared");
+    Some(ChainLink::new("declaration", format!("{what} at {at}")).at(at))
 }
 
 /// The chain link describing a resolved commit: id, author, date and summary.

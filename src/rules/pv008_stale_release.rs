@@ -48,11 +48,11 @@ impl Rule for StaleRelease {
                 chain.push(ChainLink::new(
                     "release-branch",
                     format!(
-                        "{} tip {}: {} commits and {} days ahead",
+                        "{} tip {}: {} and {} ahead",
                         behind.branch,
                         &behind.tip[..7],
-                        behind.commits,
-                        behind.days
+                        plural(behind.commits, "commit"),
+                        plural(behind.days, "day")
                     ),
                 ));
                 findings.push(META.finding(component, &trace.claim_subject(), message, chain));

@@ -2,9 +2,12 @@
 //! carry their origin, and never looks at another scanner's output. The audit runs them in
 //! parallel.
 
+pub mod ansible;
 pub mod discover;
 pub mod json_lines;
+pub mod remote;
 pub mod terraform;
 pub mod text;
+pub mod tfconfig;
 
 pub use terraform::{scan_state_bytes, StateScan};

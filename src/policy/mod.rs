@@ -1,6 +1,13 @@
 //! The audit policy: which branches count as released, where claims are read from, how old a
-//! release may be, and which optional rules are on. The CLI fills it today; the same struct is
-//! what a `provenant.toml` policy file will populate.
+//! release may be, which optional rules are on, severity overrides and approved exceptions.
+//! It comes from `provenant.toml` ([`file`]) with command-line flags on top.
+
+pub mod exceptions;
+pub mod file;
+pub mod pattern;
+
+pub use exceptions::{apply_exceptions, Exception};
+pub use file::{find_policy_file, load_policy_file, PolicyError, PolicyFile, Problem};
 
 /// Attribute keys whose values are commit claims, unless configured otherwise.
 pub const DEFAULT_CLAIM_KEYS: &[&str] = &[
@@ -11,10 +18,14 @@ pub const DEFAULT_CLAIM_KEYS: &[&str] = &[
     "revision",
 ];
 
+/// Host variables whose values are commit claims (what a deployment recorded), unless
+/// configured otherwise.
+pub const DEFAULT_HOST_CLAIM_KEYS: &[&str] = &["deploy_commit", "app_commit", "git_commit"];
+
 /// Days a running commit may lag the release branch tip before PV008 fires.
 pub const DEFAULT_STALE_AFTER_DAYS: u64 = 90;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
     /// Release branch names; empty means the repository's default branch.
     pub release_branches: Vec<String>,
@@ -24,6 +35,16 @@ pub struct Policy {
     pub require_claims: bool,
     /// PV008: bound in days between a running commit and its release branch tip.
     pub stale_after_days: u64,
+    /// Puppet environments (and the like) mapped to release branches: `production = "main"`.
+    pub environment_branches: std::collections::BTreeMap<String, String>,
+    /// Severity per rule id where the policy overrides the rule's default.
+    pub severity_overrides: std::collections::BTreeMap<String, crate::model::Severity>,
+    /// Extra identity attributes per resource type (`aws_instance = ["tags.Hostname"]`).
+    pub identity_keys: std::collections::BTreeMap<String, Vec<String>>,
+    /// Approved exceptions, in file order.
+    pub exceptions: Vec<Exception>,
+    /// Ansible host variables (top level, exact names) whose values are commit claims.
+    pub host_claim_keys: Vec<String>,
 }
 
 impl Default for Policy {
@@ -33,6 +54,14 @@ impl Default for Policy {
             claim_keys: DEFAULT_CLAIM_KEYS.iter().map(|k| k.to_string()).collect(),
             require_claims: false,
             stale_after_days: DEFAULT_STALE_AFTER_DAYS,
+            environment_branches: Default::default(),
+            severity_overrides: Default::default(),
+            identity_keys: Default::default(),
+            exceptions: Vec::new(),
+            host_claim_keys: DEFAULT_HOST_CLAIM_KEYS
+                .iter()
+                .map(|k| k.to_string())
+                .collect(),
         }
     }
 }

@@ -1,0 +1,142 @@
+//! A canary secret planted in every sensitive place a state can hold must appear in no output
+//! format, no log line and no error message.
+
+use assert_cmd::Command;
+use clap::ValueEnum;
+use provenant::report::Format;
+use std::fs;
+use std::path::Path;
+
+const CANARY: &str = "CANARY-7f3a9c-SECRET";
+
+fn provenant() -> Command {
+    let mut cmd = Command::cargo_bin("provenant").unwrap();
+    cmd.env("SOURCE_DATE_EPOCH", "1790000000");
+    cmd
+}
+
+fn repository(dir: &Path) -> String {
+    let repo = git2::Repository::init(dir).unwrap();
+    let sig =
+        git2::Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
+    let tree = repo
+        .find_tree(repo.index().unwrap().write_tree().unwrap())
+        .unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "init\n", &tree, &[])
+        .unwrap()
+        .to_string()
+}
+
+/// A raw state with the canary in a sensitive attribute (also under a claim key), a secret-named
+/// attribute that is not marked, a sensitive output, and a resource whose id is sensitive.
+fn raw_state(commit: &str) -> String {
+    format!(
+        r#"{{
+  "version": 4, "terraform_version": "1.9.8", "serial": 3, "lineage": "canary-raw",
+  "outputs": {{ "token": {{ "value": "{CANARY}", "type": "string", "sensitive": true }} }},
+  "resources": [
+    {{ "mode": "managed", "type": "aws_db_instance", "name": "db",
+       "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+       "instances": [ {{ "schema_version": 1,
+         "attributes": {{ "id": "db-1", "password": "{CANARY}", "master_password": "{CANARY}",
+                          "tags": {{ "git_commit": "{commit}" }},
+                          "secret_config": {{ "git_commit": "{CANARY}" }},
+                          "settings": {{ "git_sha": "{CANARY}" }} }},
+         "sensitive_attributes": [[{{"type": "get_attr", "value": "password"}}], [{{"type": "get_attr", "value": "settings"}}]] }} ] }},
+    {{ "mode": "managed", "type": "random_password", "name": "p",
+       "provider": "provider[\"registry.terraform.io/hashicorp/random\"]",
+       "instances": [ {{ "schema_version": 0,
+         "attributes": {{ "id": "{CANARY}", "result": "{CANARY}", "bcrypt_hash": "{CANARY}" }},
+         "sensitive_attributes": [[{{"type": "get_attr", "value": "id"}}], [{{"type": "get_attr", "value": "result"}}], [{{"type": "get_attr", "value": "bcrypt_hash"}}]] }} ] }}
+  ]
+}}
+"#
+    )
+}
+
+/// A `show -json` document with the canary under `sensitive_values` and in a sensitive output.
+fn show_json() -> String {
+    format!(
+        r#"{{"format_version": "1.0", "terraform_version": "1.9.8", "values": {{
+  "outputs": {{ "api_key": {{ "sensitive": true, "value": "{CANARY}", "type": "string" }} }},
+  "root_module": {{ "resources": [ {{
+    "address": "aws_ssm_parameter.p", "mode": "managed", "type": "aws_ssm_parameter", "name": "p",
+    "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0,
+    "values": {{ "id": "/app/key", "value": "{CANARY}", "tags": {{ "revision": "{CANARY}" }} }},
+    "sensitive_values": {{ "value": true, "tags": {{ "revision": true }} }} }} ] }} }} }}
+"#
+    )
+}
+
+#[test]
+fn the_canary_appears_in_no_format_no_log_and_no_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let commit = repository(&dir.path().join("repo"));
+    fs::write(dir.path().join("raw.tfstate"), raw_state(&commit)).unwrap();
+    fs::write(dir.path().join("show.json"), show_json()).unwrap();
+    // A broken state whose bad line holds the canary: the error must not quote it.
+    fs::write(
+        dir.path().join("broken.tfstate"),
+        format!("{{\"version\": 4, \"resources\": [\"{CANARY}\" @]}}"),
+    )
+    .unwrap();
+
+    for format in Format::value_variants() {
+        let name = format.to_possible_value().unwrap().get_name().to_string();
+        let out = provenant()
+            .current_dir(dir.path())
+            .args([
+                "audit",
+                "--repo",
+                "repo",
+                "--state",
+                "raw.tfstate",
+                "--state",
+                "show.json",
+            ])
+            .args(["--state", "broken.tfstate", "--format", &name])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{name}: the broken state makes the audit incomplete"
+        );
+        assert!(!out.stdout.is_empty(), "{name}: nothing rendered");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stdout.contains(CANARY),
+            "{name}: the canary leaked to stdout:\n{stdout}"
+        );
+        assert!(
+            !stderr.contains(CANARY),
+            "{name}: the canary leaked to stderr:\n{stderr}"
+        );
+    }
+
+    // The trace of the component shows its claims but not the secret ones.
+    let out = provenant()
+        .current_dir(dir.path())
+        .args([
+            "trace",
+            "db-1",
+            "--repo",
+            "repo",
+            "--state",
+            "raw.tfstate",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&commit), "the real claim is traced");
+    assert!(!stdout.contains(CANARY), "{stdout}");
+}
