@@ -309,7 +309,7 @@ fn run(dir: &Path, runs: usize) {
     let (a, p) = (median(ansible), median(provenant));
     println!("ansible-inventory --list  median of {runs}: {a:.3} s");
     println!(
-        "provenant (read + merge + JSON) median of {runs}: {:.1} ms",
+        "provenant (read + merge + write JSON) median of {runs}: {:.1} ms",
         p * 1000.0
     );
     println!("ratio: {:.0}x faster", a / p);

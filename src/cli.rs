@@ -25,6 +25,15 @@ pub enum Command {
     ///
     /// Exit codes: 0 found; 2 no component, or several (unless --all), answers to NAME.
     Trace(TraceArgs),
+    /// Write a commented starting provenant.toml from what the current directory holds.
+    Init {
+        /// Where to write it.
+        #[arg(long, value_name = "FILE", default_value = "provenant.toml")]
+        output: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Build the bundled sample estate in a temporary repository, audit it and print the report.
     Demo(DemoArgs),
     /// List every rule with its id, slug, default severity and summary.

@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(args) => audit(args),
         Command::Trace(args) => trace(args),
+        Command::Init { output, force } => init(&output, force),
         Command::Demo(args) => demo(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(&rule),
@@ -169,6 +170,26 @@ fn trace(args: TraceArgs) -> Result<u8> {
         ListFormat::Table => query::render_text(&matches, &mut out),
         ListFormat::Json => query::render_json(&matches, &mut out),
     })?;
+    Ok(0)
+}
+
+fn init(output: &Path, force: bool) -> Result<u8> {
+    if output.exists() && !force {
+        bail!("{} exists; give --force to replace it", output.display());
+    }
+    let here = std::env::current_dir().context("the current directory cannot be read")?;
+    let survey = provenant::policy::init::survey(&here);
+    let text = provenant::policy::init::starting_policy(&survey);
+    std::fs::write(output, text).with_context(|| format!("cannot write {}", output.display()))?;
+    eprintln!(
+        "wrote {} (release branch {}, {} state(s) found); review it, then run `provenant audit`",
+        output.display(),
+        survey
+            .release_branch
+            .as_deref()
+            .unwrap_or("main, by default"),
+        survey.states.len()
+    );
     Ok(0)
 }
 

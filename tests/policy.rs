@@ -325,3 +325,55 @@ fn a_baseline_that_is_not_a_report_is_an_error() {
         .unwrap()
         .contains("old.json: not a provenant JSON report"));
 }
+
+#[test]
+fn init_writes_a_starting_policy_that_audits() {
+    let (_dir, root) = estate();
+    let out = provenant()
+        .current_dir(root.join("repo"))
+        .arg("init")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = fs::read_to_string(root.join("repo/provenant.toml")).unwrap();
+    assert!(
+        written.contains("release_branches = [\"main\"]"),
+        "{written}"
+    );
+
+    let out = provenant()
+        .current_dir(&root)
+        .args(["init", "--output", "policy.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let written = fs::read_to_string(root.join("policy.toml")).unwrap();
+    assert!(
+        written.contains("# Seen in the states here: git_commit, git_sha, revision."),
+        "{written}"
+    );
+    assert!(written.contains("#   state/prod.tfstate"), "{written}");
+
+    // Not overwritten without --force.
+    let out = provenant()
+        .current_dir(&root)
+        .args(["init", "--output", "policy.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("policy.toml exists; give --force"));
+
+    // The repository's own starting file is picked up and audits as the defaults do.
+    let (code, report, _) = audit(&root, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report.scope.policy.as_ref().unwrap().path,
+        "repo/provenant.toml"
+    );
+    assert!(report.findings.iter().any(|f| f.rule_id == "PV002"));
+}

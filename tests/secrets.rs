@@ -140,3 +140,71 @@ fn the_canary_appears_in_no_format_no_log_and_no_error() {
     assert!(stdout.contains(&commit), "the real claim is traced");
     assert!(!stdout.contains(CANARY), "{stdout}");
 }
+
+/// The same canary in an Ansible inventory (a vault-encrypted value, secret-named host and
+/// group variables) and a fact file (a secret-named fact, a password in the provenance fact).
+#[test]
+fn ansible_secrets_appear_in_no_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let commit = repository(&dir.path().join("repo"));
+    let inventory = format!(
+        "all:\n  vars:\n    api_token: {CANARY}\n  hosts:\n    web-01:\n      ansible_host: 10.0.1.10\n      deploy_commit: \"{commit}\"\n      db_password: {CANARY}\n      vaulted: !vault |\n        $ANSIBLE_VAULT;1.1;AES256\n        {CANARY}\n        3431\n"
+    );
+    fs::write(dir.path().join("hosts.yml"), inventory).unwrap();
+    fs::create_dir(dir.path().join("facts")).unwrap();
+    let facts = serde_json::json!({
+        "ansible_hostname": "web-01",
+        "ansible_fqdn": "web-01.example.com",
+        "ansible_default_ipv4": {"address": "10.0.1.10"},
+        "ansible_secret_key": CANARY,
+        "ansible_local": {"provenance": {"commit": commit, "password": CANARY}}
+    });
+    fs::write(dir.path().join("facts/web-01"), facts.to_string()).unwrap();
+
+    for format in Format::value_variants() {
+        let name = format.to_possible_value().unwrap().get_name().to_string();
+        let out = provenant()
+            .current_dir(dir.path())
+            .args([
+                "audit",
+                "--repo",
+                "repo",
+                "--inventory",
+                "hosts.yml",
+                "--facts",
+                "facts",
+            ])
+            .args(["--format", &name])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.stdout.is_empty(), "{name}: nothing rendered; {stderr}");
+        assert!(stdout.contains("web-01"), "{name}: the host is audited");
+        assert!(
+            !stdout.contains(CANARY),
+            "{name}: the canary leaked to stdout:\n{stdout}"
+        );
+        assert!(
+            !stderr.contains(CANARY),
+            "{name}: the canary leaked to stderr:\n{stderr}"
+        );
+    }
+    let out = provenant()
+        .current_dir(dir.path())
+        .args([
+            "trace",
+            "web-01",
+            "--repo",
+            "repo",
+            "--inventory",
+            "hosts.yml",
+            "--facts",
+            "facts",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&commit), "{stdout}");
+    assert!(!stdout.contains(CANARY), "{stdout}");
+}

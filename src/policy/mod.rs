@@ -4,6 +4,7 @@
 
 pub mod exceptions;
 pub mod file;
+pub mod init;
 pub mod pattern;
 
 pub use exceptions::{apply_exceptions, Exception};

@@ -14,6 +14,7 @@ mod pv009_unlisted_host;
 mod pv010_unreadable_input;
 mod pv011_unapplied_change;
 mod pv012_unused_exception;
+mod pv013_ambiguous_identity;
 
 pub use pv012_unused_exception::unused_exception_finding;
 
@@ -67,6 +68,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &pv010_unreadable_input::UnreadableInput,
         &pv011_unapplied_change::UnappliedChange,
         &pv012_unused_exception::UnusedException,
+        &pv013_ambiguous_identity::AmbiguousIdentity,
     ]
 }
 

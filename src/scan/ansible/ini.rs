@@ -206,16 +206,20 @@ fn host_line(
     }
     let g = inventory.add_group(group, None);
     for host in &hosts {
-        inventory.add_host(host, Some(g), port, origin)?;
+        let h = inventory.add_host(host, Some(g), port, origin)?;
+        // As in Ansible, a group of the host's name takes the variables instead.
+        let same_name_group = inventory.group(host);
         for (key, value) in &vars {
-            inventory.set_variable(
-                host,
-                key,
-                Var {
-                    value: value.clone(),
-                    origin: origin.clone(),
-                },
-            )?;
+            let var = Var {
+                value: value.clone(),
+                origin: origin.clone(),
+            };
+            match same_name_group {
+                Some(named) => inventory.set_group_var(named, key, var)?,
+                None => {
+                    inventory.hosts[h].vars.insert(key.clone(), var);
+                }
+            }
         }
     }
     Ok(())
