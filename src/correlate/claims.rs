@@ -106,6 +106,9 @@ impl Walker<'_> {
         let leaf = key.rsplit('.').next().unwrap_or(key);
         let kind = if normalise_key(leaf) == "yortrace" {
             Some(ClaimKind::TraceId)
+        } else if normalise_key(leaf) == "gitfile" && !text.trim().is_empty() {
+            // yor's git_file: the file that declares the resource, checked against the index.
+            Some(ClaimKind::DeclaringFile)
         } else if self.policy.is_claim_key(leaf) {
             classify_claim_value(text)
         } else {
@@ -224,6 +227,29 @@ mod tests {
         );
         assert_eq!(found[0].2, "tags.git_commit");
         assert_eq!(found[1].2, "env[0].commit_sha");
+    }
+
+    #[test]
+    fn yor_git_file_is_a_declaring_file_claim() {
+        let found = claims(
+            json!({"tags": {"git_file": "terraform/prod/main.tf", "git_commit": "abcdef1"}}),
+            vec![],
+        );
+        assert_eq!(
+            found,
+            vec![
+                (
+                    ClaimKind::DeclaringFile,
+                    "terraform/prod/main.tf".into(),
+                    "tags.git_file".into()
+                ),
+                (
+                    ClaimKind::Commit,
+                    "abcdef1".into(),
+                    "tags.git_commit".into()
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub enum ClaimKind {
     ContentDigest,
     /// The repository path a deployed file was copied from; same key as its digest.
     SourcePath,
+    /// yor's `git_file`: the repository path of the file that declares the component.
+    DeclaringFile,
 }
 
 impl ClaimKind {

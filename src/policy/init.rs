@@ -3,7 +3,6 @@
 //! their resources carry. Every setting is written with its default and an explanation, so the
 //! file documents itself.
 
-use crate::model::ClaimKind;
 use crate::policy::{Policy, DEFAULT_CLAIM_KEYS, DEFAULT_STALE_AFTER_DAYS};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -41,7 +40,7 @@ pub fn survey(dir: &Path) -> Survey {
                     &policy,
                     &instance.origin,
                 );
-                for claim in claims.iter().filter(|c| c.kind != ClaimKind::TraceId) {
+                for claim in claims.iter().filter(|c| c.kind.names_a_revision()) {
                     let leaf = claim.key.rsplit('.').next().unwrap_or(&claim.key);
                     survey.claim_keys_seen.insert(leaf.to_string());
                 }

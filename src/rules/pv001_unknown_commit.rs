@@ -2,7 +2,8 @@
 //! names more than one commit.
 
 use super::{claim_chain, Context, Rule, RuleMeta};
-use crate::model::{ChainLink, Finding, Severity, TraceStatus};
+use crate::model::{ChainLink, ClaimKind, Finding, Severity, TraceStatus};
+use std::collections::HashSet;
 
 pub struct UnknownCommit;
 
@@ -10,7 +11,7 @@ static META: RuleMeta = RuleMeta {
     id: "PV001",
     slug: "unknown-commit",
     default_severity: Severity::Error,
-    summary: "A claimed commit or tag does not exist in the repository, or an abbreviation matches several commits.",
+    summary: "A claimed commit, tag or declaring file (yor git_file) does not exist in the repository, or an abbreviation matches several commits.",
     controls: &["SOC 2 CC8.1", "ISO/IEC 27001:2022 A.8.32", "PCI DSS 4.0 6.5.1", "NIST SP 800-53 CM-3"],
     doc: include_str!("../../docs/rules/PV001.md"),
 };
@@ -55,6 +56,52 @@ impl Rule for UnknownCommit {
                 findings.push(META.finding(component, &trace.claim_subject(), message, chain));
             }
         }
+        findings.extend(unknown_declaring_files(ctx));
         findings
     }
+}
+
+/// yor's `git_file` claims naming a path that no commit of the repository ever had.
+fn unknown_declaring_files(ctx: &Context<'_>) -> Vec<Finding> {
+    let claimed = |c: &&crate::model::Claim| c.kind == ClaimKind::DeclaringFile;
+    if !ctx
+        .components
+        .iter()
+        .any(|c| c.claims.iter().any(|claim| claimed(&claim)))
+    {
+        return Vec::new();
+    }
+    let committed: HashSet<&str> = ctx
+        .index
+        .blobs()
+        .iter()
+        .flat_map(|b| b.paths.iter().map(String::as_str))
+        .collect();
+    let mut findings = Vec::new();
+    for component in ctx.components {
+        for claim in component.claims.iter().filter(claimed) {
+            let path = claim.value.trim().trim_start_matches("./");
+            if committed.contains(path) {
+                continue;
+            }
+            let message = format!(
+                "{} claims it is declared in `{}` ({}), a file no commit of the repository has",
+                component.display_name(),
+                claim.value,
+                claim.key
+            );
+            let chain = vec![
+                ChainLink::new("component", component.display_name()).at(component.origin.clone()),
+                ChainLink::new("claim", format!("{} = {}", claim.key, claim.value))
+                    .at(claim.origin.clone()),
+                ChainLink::new(
+                    "repository",
+                    format!("{}: no commit has `{path}`", ctx.repo_display),
+                ),
+            ];
+            let subject = format!("{}={}", claim.key, claim.value);
+            findings.push(META.finding(component, &subject, message, chain));
+        }
+    }
+    findings
 }
