@@ -1,28 +1,17 @@
 //! Bad input through the whole binary: every broken state becomes a PV010 finding that names
 //! the file and line, the good state beside it is still audited, and the run exits 2.
 
+mod support;
+
 use assert_cmd::Command;
 use provenant::report::Report;
 use std::fs;
-use std::path::Path;
+use support::repository;
 
 fn provenant() -> Command {
     let mut cmd = Command::cargo_bin("provenant").unwrap();
     cmd.env("SOURCE_DATE_EPOCH", "1790000000");
     cmd
-}
-
-/// A repository with one commit, and the id of that commit.
-fn repository(dir: &Path) -> String {
-    let repo = git2::Repository::init(dir).unwrap();
-    let sig =
-        git2::Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
-    let tree = repo
-        .find_tree(repo.index().unwrap().write_tree().unwrap())
-        .unwrap();
-    repo.commit(Some("HEAD"), &sig, &sig, "init\n", &tree, &[])
-        .unwrap()
-        .to_string()
 }
 
 fn good_state(commit: &str) -> String {

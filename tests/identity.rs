@@ -1,6 +1,8 @@
 //! A host that two resources could be (same address) is merged with neither, and the conflict
 //! is a finding (PV013) on every component involved, not a silent guess.
 
+mod support;
+
 use assert_cmd::Command;
 use provenant::report::Report;
 use std::fs;

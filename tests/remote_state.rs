@@ -6,6 +6,8 @@
 //! unreadable input named by its URL, with the rest of the audit going on. No credential is
 //! ever printed.
 
+mod support;
+
 use assert_cmd::Command;
 use provenant::model::{Input, InputStatus};
 use provenant::report::Report;
@@ -16,6 +18,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::repository;
 
 // ---------------------------------------------------------------------------------------------
 // A tiny HTTP/1.1 server: one thread per connection, one request per connection.
@@ -204,19 +207,6 @@ fn provenant(dir: &Path) -> Command {
     }
     cmd.args(["audit", "--repo", "repo", "--format", "json"]);
     cmd
-}
-
-/// A repository with one commit, and the id of that commit.
-fn repository(dir: &Path) -> String {
-    let repo = git2::Repository::init(dir).unwrap();
-    let sig =
-        git2::Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
-    let tree = repo
-        .find_tree(repo.index().unwrap().write_tree().unwrap())
-        .unwrap();
-    repo.commit(Some("HEAD"), &sig, &sig, "init\n", &tree, &[])
-        .unwrap()
-        .to_string()
 }
 
 fn state(commit: &str, name: &str) -> String {

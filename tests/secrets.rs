@@ -1,11 +1,13 @@
 //! A canary secret planted in every sensitive place a state can hold must appear in no output
 //! format, no log line and no error message.
 
+mod support;
+
 use assert_cmd::Command;
 use clap::ValueEnum;
 use provenant::report::Format;
 use std::fs;
-use std::path::Path;
+use support::repository;
 
 const CANARY: &str = "CANARY-7f3a9c-SECRET";
 
@@ -13,18 +15,6 @@ fn provenant() -> Command {
     let mut cmd = Command::cargo_bin("provenant").unwrap();
     cmd.env("SOURCE_DATE_EPOCH", "1790000000");
     cmd
-}
-
-fn repository(dir: &Path) -> String {
-    let repo = git2::Repository::init(dir).unwrap();
-    let sig =
-        git2::Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
-    let tree = repo
-        .find_tree(repo.index().unwrap().write_tree().unwrap())
-        .unwrap();
-    repo.commit(Some("HEAD"), &sig, &sig, "init\n", &tree, &[])
-        .unwrap()
-        .to_string()
 }
 
 /// A raw state with the canary in a sensitive attribute (also under a claim key), a secret-named

@@ -11,83 +11,12 @@
 //! Terraform is found on `PATH`, else in `$ORACLES_DIR/bin` (default `/tmp/oracles`). Without
 //! it the tests print why and pass, except in CI (`CI` set), where they fail loudly.
 
+mod oracle;
 mod tfconfig_support;
 
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use tfconfig_support::*;
-
-struct Terraform {
-    binary: PathBuf,
-    cli_config: PathBuf,
-}
-
-impl Terraform {
-    fn run(&self, dir: &Path, args: &[&str]) -> String {
-        let output = Command::new(&self.binary)
-            .args(args)
-            .current_dir(dir)
-            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_IN_AUTOMATION", "1")
-            .env_remove("TF_LOG")
-            .env_remove("TF_PLUGIN_CACHE_DIR")
-            .env_remove("TF_DATA_DIR")
-            .env_remove("TF_WORKSPACE")
-            .output()
-            .expect("run terraform");
-        assert!(
-            output.status.success(),
-            "terraform {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("terraform prints UTF-8")
-    }
-}
-
-fn oracles_dir() -> PathBuf {
-    std::env::var_os("ORACLES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "/tmp/oracles".into())
-}
-
-fn find_terraform() -> Result<Terraform, String> {
-    let mut candidates: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|path| {
-            std::env::split_paths(&path)
-                .map(|d| d.join("terraform"))
-                .collect()
-        })
-        .unwrap_or_default();
-    candidates.push(oracles_dir().join("bin/terraform"));
-    let binary = candidates
-        .into_iter()
-        .find(|c| c.is_file())
-        .ok_or("no `terraform` on PATH or in $ORACLES_DIR/bin")?;
-    let cli_config = oracles_dir().join("terraformrc");
-    if !cli_config.is_file() {
-        return Err(format!(
-            "{} is missing: run shared/tools/setup-oracles.sh for the provider mirror",
-            cli_config.display()
-        ));
-    }
-    Ok(Terraform { binary, cli_config })
-}
-
-fn terraform() -> Option<Terraform> {
-    match find_terraform() {
-        Ok(t) => Some(t),
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("CI must have the real terraform: {why}")
-        }
-        Err(why) => {
-            eprintln!("skipped: {why}");
-            None
-        }
-    }
-}
 
 const PROVIDERS: &str = r#"terraform {
   required_providers {
@@ -110,7 +39,7 @@ resource "null_resource" "{name}" {{
 }
 
 /// A working directory where Terraform applies `config`.
-fn applied(terraform: &Terraform, config: &str) -> tempfile::TempDir {
+fn applied(terraform: &oracle::Terraform, config: &str) -> tempfile::TempDir {
     let work = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join("main.tf"), config).unwrap();
     terraform.run(work.path(), &["init", "-input=false", "-no-color"]);
@@ -142,8 +71,10 @@ fn audit_work(r: &Repo, work: &Path) -> provenant::report::Report {
 
 #[test]
 fn unapplied_drifted_and_unmanaged_against_real_terraform() {
-    let Some(terraform) = terraform() else { return };
-    let work = applied(&terraform, &server("app", "small"));
+    let Some(terraform) = oracle::terraform() else {
+        return;
+    };
+    let work = applied(terraform, &server("app", "small"));
     let mut r = Repo::new();
     let c1 = r.commit(
         "App server, small",
@@ -203,8 +134,10 @@ fn unapplied_drifted_and_unmanaged_against_real_terraform() {
 
 #[test]
 fn state_mv_with_a_moved_block_leaves_nothing_to_report() {
-    let Some(terraform) = terraform() else { return };
-    let work = applied(&terraform, &server("app", "small"));
+    let Some(terraform) = oracle::terraform() else {
+        return;
+    };
+    let work = applied(terraform, &server("app", "small"));
     let mut r = Repo::new();
     r.commit("App server", &[("main.tf", Some(&server("app", "small")))]);
     let renamed = format!(
