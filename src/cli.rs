@@ -63,6 +63,8 @@ pub struct InputArgs {
     /// The git repository the claims are checked against.
     #[arg(long, value_name = "DIR", default_value = ".", help_heading = "Inputs")]
     pub repo: PathBuf,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// A state file (raw .tfstate or `terraform show -json` output), a directory to search, an
     /// http(s):// URL (Terraform's HTTP backend) or tfc://HOST/ORG/WORKSPACE (HCP Terraform,
     /// Terraform Enterprise); repeatable. Without it, every *.tfstate below the current
@@ -81,6 +83,99 @@ pub struct InputArgs {
     /// fact_caching_connection.
     #[arg(long = "facts", value_name = "DIR", help_heading = "Inputs")]
     pub facts: Vec<PathBuf>,
+    /// Puppet: a report file (the YAML of reports=store or last_run_report.yaml, the JSON of
+    /// a report, PuppetDB's wire format), facts or a catalog, a directory of them, or a
+    /// PuppetDB (http://127.0.0.1:8080, https://puppetdb:8081); repeatable.
+    #[arg(long = "puppet", value_name = "PATH|URL", help_heading = "Inputs")]
+    pub puppet: Vec<String>,
+    #[command(flatten)]
+    pub puppetdb: PuppetDbArgs,
+}
+
+/// How to reach a PuppetDB named by --puppet (see docs/inputs/puppetdb.md).
+#[derive(Debug, Args)]
+pub struct PuppetDbArgs {
+    /// PuppetDB: the client certificate (PEM), as puppet.conf's hostcert [default: [puppetdb]
+    /// cert in the policy file, else from --puppetdb-config's puppet.conf].
+    #[arg(
+        long = "puppetdb-cert",
+        id = "puppetdb-cert",
+        value_name = "FILE",
+        help_heading = "Inputs"
+    )]
+    pub cert: Option<PathBuf>,
+    /// PuppetDB: the client certificate's private key (PEM, unencrypted), as hostprivkey.
+    #[arg(
+        long = "puppetdb-key",
+        id = "puppetdb-key",
+        value_name = "FILE",
+        help_heading = "Inputs"
+    )]
+    pub key: Option<PathBuf>,
+    /// PuppetDB: the CA that signed PuppetDB's certificate (PEM), as localcacert [default:
+    /// the system's trusted CAs].
+    #[arg(
+        long = "puppetdb-cacert",
+        id = "puppetdb-cacert",
+        value_name = "FILE",
+        help_heading = "Inputs"
+    )]
+    pub cacert: Option<PathBuf>,
+    /// PuppetDB: Puppet's puppetdb.conf. Its server_urls are read when no --puppet names a
+    /// PuppetDB (replicas in order, the next tried when one cannot be reached), and the
+    /// certificate, key and CA default to those of the puppet.conf beside it.
+    #[arg(
+        long = "puppetdb-config",
+        id = "puppetdb-config",
+        value_name = "FILE",
+        help_heading = "Inputs"
+    )]
+    pub config: Option<PathBuf>,
+    /// PuppetDB: seconds to wait for an answer [default: [puppetdb] timeout, else
+    /// $PROVENANT_HTTP_TIMEOUT, else 60]; connections wait at most 10.
+    #[arg(long = "puppetdb-timeout", id = "puppetdb-timeout", value_name = "SECONDS", value_parser = seconds, help_heading = "Inputs")]
+    pub timeout: Option<std::time::Duration>,
+    /// PuppetDB: rows asked for per query page [default: 1000].
+    #[arg(long = "puppetdb-page-size", id = "puppetdb-page-size", value_name = "ROWS", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Inputs")]
+    pub page_size: Option<u32>,
+}
+
+fn seconds(text: &str) -> Result<std::time::Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("`{text}` is not a number of seconds between 0 and 86400"))
+}
+
+/// Where the git index is cached between runs (see docs/cli.md, "The git index cache").
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// The directory of the git index cache [default: the per-user cache directory,
+    /// $XDG_CACHE_HOME/provenant or ~/.cache/provenant].
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "PROVENANT_CACHE_DIR",
+        hide_env_values = true,
+        help_heading = "Cache"
+    )]
+    pub cache_dir: Option<PathBuf>,
+    /// Index the git history from scratch, reading and writing no cache.
+    #[arg(long, help_heading = "Cache")]
+    pub no_cache: bool,
+}
+
+impl CacheArgs {
+    pub fn settings(&self) -> provenant::git::CacheSettings {
+        use provenant::git::CacheSettings;
+        match &self.cache_dir {
+            _ if self.no_cache => CacheSettings::Disabled,
+            Some(dir) if !dir.as_os_str().is_empty() => CacheSettings::Directory(dir.clone()),
+            _ => CacheSettings::per_user(),
+        }
+    }
 }
 
 /// How to judge it: the policy file and flags that override it.
@@ -122,6 +217,9 @@ pub struct OutcomeArgs {
     /// No progress on stderr.
     #[arg(long, short, help_heading = "Outcome")]
     pub quiet: bool,
+    /// Print how long each stage took (and how the git index cache served) on stderr.
+    #[arg(long, short, help_heading = "Outcome", conflicts_with = "quiet")]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

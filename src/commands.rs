@@ -29,7 +29,8 @@ pub fn run(cli: Cli) -> Result<u8> {
 
 fn audit(args: AuditArgs) -> Result<u8> {
     let options = audit_options(&args.inputs, &args.policy, args.outcome.baseline.as_deref())?;
-    let report = audit::run(&options, &Progress::for_terminal(args.outcome.quiet))?;
+    let progress = Progress::for_terminal(args.outcome.quiet).with_timings(args.outcome.verbose);
+    let report = audit::run(&options, &progress)?;
     emit(&report, &args.output)?;
     let fail_on = match args.outcome.fail_on {
         FailOnArg::Error => FailOn::Severity(Severity::Error),
@@ -69,6 +70,7 @@ fn audit_options(
         policy.stale_after_days = days;
     }
     let (states, state_configurations) = split_state_configurations(&inputs.states);
+    let (puppet, puppetdb) = puppet_sources(inputs, &policy, policy_source.as_ref(), &base_dir)?;
     Ok(AuditOptions {
         repo: inputs.repo.clone(),
         states,
@@ -80,7 +82,41 @@ fn audit_options(
         baseline: baseline.map(read_baseline).transpose()?,
         inventories: inputs.inventories.clone(),
         facts: inputs.facts.clone(),
+        git_cache: inputs.cache.settings(),
+        puppet,
+        puppetdb,
     })
+}
+
+/// The Puppet sources and how to reach PuppetDB: flags over the policy's `[puppetdb]` over
+/// Puppet's puppetdb.conf, whose server_urls are read when no --puppet names a PuppetDB.
+fn puppet_sources(
+    inputs: &InputArgs,
+    policy: &Policy,
+    policy_source: Option<&PolicyScope>,
+    base_dir: &Path,
+) -> Result<(Vec<String>, provenant::scan::puppet::PuppetDbOptions)> {
+    use provenant::scan::puppet::{is_puppetdb, puppetdb};
+    let args = &inputs.puppetdb;
+    let flags = puppetdb::PuppetDbFlags {
+        cert: args.cert.as_deref(),
+        key: args.key.as_deref(),
+        cacert: args.cacert.as_deref(),
+        config: args.config.as_deref(),
+        timeout: args.timeout,
+        page_size: args.page_size.map(|n| n as usize),
+    };
+    let policy_dir =
+        policy_source.and_then(|p| base_dir.join(&p.path).parent().map(Path::to_path_buf));
+    let policy_name = policy_source.map_or("provenant.toml", |p| p.path.as_str());
+    let options =
+        puppetdb::resolve_options(&flags, &policy.puppetdb, policy_dir.as_deref(), policy_name)
+            .map_err(anyhow::Error::msg)?;
+    let mut sources = inputs.puppet.clone();
+    if !sources.iter().any(|s| is_puppetdb(s)) {
+        sources.extend(options.server_urls.first().cloned());
+    }
+    Ok((sources, options))
 }
 
 /// `--state PATH=DIR`: the state paths, and the root module directory named for some of

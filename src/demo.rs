@@ -5,6 +5,7 @@
 //! Everything is compiled into the binary from `fixtures/demo/`, so the demo runs anywhere.
 
 use crate::audit::AuditOptions;
+use crate::git::CacheSettings;
 use crate::policy::Policy;
 use git2::{
     IndexEntry, IndexTime, ObjectType, Oid, Repository, RepositoryInitOptions, Signature, Time,
@@ -215,6 +216,10 @@ impl Estate {
             baseline: None,
             inventories: Vec::new(),
             facts: Vec::new(),
+            // The sample estate is built anew each time: nothing to gain from a cache.
+            git_cache: CacheSettings::Disabled,
+            puppet: Vec::new(),
+            puppetdb: Default::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Progress on stderr for long runs, shown only when stderr is a terminal and the user did not
-//! ask for quiet; otherwise every call is a no-op, so pipelines and logs stay clean.
+//! ask for quiet; otherwise every call is a no-op, so pipelines and logs stay clean. With
+//! `--verbose`, stage timings too (see [`crate::timings`]).
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -8,6 +9,8 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy)]
 pub struct Progress {
     visible: bool,
+    /// Whether stage timings are printed (`--verbose`), terminal or not.
+    timed: bool,
 }
 
 impl Progress {
@@ -15,11 +18,25 @@ impl Progress {
     pub fn for_terminal(quiet: bool) -> Self {
         Progress {
             visible: !quiet && std::io::stderr().is_terminal(),
+            timed: false,
         }
     }
 
     pub fn hidden() -> Self {
-        Progress { visible: false }
+        Progress {
+            visible: false,
+            timed: false,
+        }
+    }
+
+    /// The same, printing stage timings at the end of a run when `timed`.
+    pub fn with_timings(self, timed: bool) -> Self {
+        Progress { timed, ..self }
+    }
+
+    /// Timings for one run: they print when dropped, if asked for.
+    pub fn timings(&self) -> crate::timings::Timings {
+        crate::timings::Timings::new(self.timed)
     }
 
     pub fn spinner(&self, message: &'static str) -> ProgressBar {

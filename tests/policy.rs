@@ -165,7 +165,7 @@ fn a_broken_policy_lists_every_problem_with_its_line() {
     assert_eq!(out.status.code(), Some(2));
     insta::assert_snapshot!(String::from_utf8(out.stderr).unwrap(), @r#"
     provenant: error: repo/provenant.toml: the policy file has 3 problems:
-      repo/provenant.toml:1: unknown key `release_branch`; expected one of release_branches, claim_keys, host_claim_keys, require_claims, stale_after_days, environments, severity, identity, exception
+      repo/provenant.toml:1: unknown key `release_branch`; expected one of release_branches, claim_keys, host_claim_keys, require_claims, stale_after_days, environments, severity, identity, exception, puppetdb, puppet
       repo/provenant.toml:3: `severity.PV001` must be "error", "warning" or "note", not the string "fatal"
       repo/provenant.toml:9: `exception.expires` must be a date YYYY-MM-DD, not `soon`
     "#);

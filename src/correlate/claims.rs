@@ -124,6 +124,7 @@ impl Walker<'_> {
             value,
             key: dotted(path),
             origin: self.origin.clone(),
+            branch: None,
         });
     }
 }

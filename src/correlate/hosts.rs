@@ -96,6 +96,7 @@ fn inventory_hosts(
                     value: text.trim().to_string(),
                     key: key.clone(),
                     origin: var.origin.clone(),
+                    branch: None,
                 });
             }
         }
@@ -189,6 +190,7 @@ fn fact_host(host: &FactHost) -> HostNode {
                     value: commit.clone(),
                     key: "ansible_local.provenance.commit".into(),
                     origin: origin.clone(),
+                    branch: None,
                 });
             }
         }
@@ -202,6 +204,7 @@ fn fact_host(host: &FactHost) -> HostNode {
                 value: format!("{}:{}", file.algorithm, file.digest),
                 key: key.clone(),
                 origin: file.origin.clone(),
+                branch: None,
             });
             if let Some(source) = &file.source {
                 claims.push(Claim {
@@ -209,6 +212,7 @@ fn fact_host(host: &FactHost) -> HostNode {
                     value: source.clone(),
                     key,
                     origin: file.origin.clone(),
+                    branch: None,
                 });
             }
         }

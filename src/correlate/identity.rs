@@ -533,8 +533,57 @@ fn join_facts(hosts: Vec<HostNode>) -> Vec<HostNode> {
             }
         }
     }
-    inventory.extend(alone);
+    inventory.extend(join_reporters(alone));
     inventory
+}
+
+/// Hosts that report in without an inventory entry: a Puppet node joins the one Ansible fact
+/// host of the same machine (same name, else a shared name, address or instance id), so the
+/// machine is one component before it meets the Terraform resources.
+fn join_reporters(alone: Vec<HostNode>) -> Vec<HostNode> {
+    let is_puppet = |h: &HostNode| h.component.properties.contains_key(super::puppet::CERTNAME);
+    let (puppet, mut others): (Vec<HostNode>, Vec<HostNode>) =
+        alone.into_iter().partition(is_puppet);
+    if others.is_empty() {
+        return puppet;
+    }
+    let mut result = Vec::new();
+    for mut node in puppet {
+        let name = node.name.to_ascii_lowercase();
+        let mut candidates: Vec<usize> = (0..others.len())
+            .filter(|&i| others[i].name.to_ascii_lowercase() == name)
+            .collect();
+        if candidates.is_empty() {
+            candidates = (0..others.len())
+                .filter(|&i| {
+                    others[i]
+                        .keys
+                        .iter()
+                        .filter(|k| k.is_distinctive())
+                        .any(|k| {
+                            node.keys
+                                .iter()
+                                .any(|n| n.is_distinctive() && n.value == k.value)
+                        })
+                })
+                .collect();
+        }
+        match candidates.as_slice() {
+            [one] => {
+                let host = &mut others[*one];
+                host.keys.append(&mut node.keys);
+                let mut component = node.component;
+                component.properties.insert(
+                    "identity.puppet".into(),
+                    format!("Puppet node {} = fact host {}", node.name, host.name),
+                );
+                absorb_facts(&mut host.component, component);
+            }
+            _ => result.push(node),
+        }
+    }
+    result.extend(others);
+    result
 }
 
 /// An inventory host takes its facts' labels, claims and properties.

@@ -5,8 +5,9 @@ mod claims;
 mod components;
 pub mod hosts;
 pub mod identity;
+pub mod puppet;
 mod secrets;
-mod traces;
+pub mod traces;
 
 pub use claims::{claims_from_attributes, classify_claim_value};
 pub use components::components_from_state;

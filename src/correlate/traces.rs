@@ -5,9 +5,11 @@ use crate::git::{GitIndex, Resolution};
 use crate::model::{Behind, Component, Trace, TraceCommit, TraceStatus};
 use std::collections::HashMap;
 
-/// Fills `traces` of every component from its commit and tag claims.
+/// Fills `traces` of every component from its commit and tag claims. A claim bound to a
+/// branch (a Puppet environment's) is judged against that branch instead of the release
+/// branches.
 pub fn attach_traces(components: &mut [Component], index: &GitIndex) {
-    let mut resolved: HashMap<String, Trace> = HashMap::new();
+    let mut resolved: HashMap<(String, Option<String>), Trace> = HashMap::new();
     for component in components.iter_mut() {
         let mut traces = Vec::new();
         for claim in component
@@ -16,8 +18,8 @@ pub fn attach_traces(components: &mut [Component], index: &GitIndex) {
             .filter(|c| c.kind.names_a_revision())
         {
             let template = resolved
-                .entry(claim.value.clone())
-                .or_insert_with(|| trace(&claim.value, index));
+                .entry((claim.value.clone(), claim.branch.clone()))
+                .or_insert_with(|| trace(&claim.value, claim.branch.as_deref(), index));
             let mut trace = template.clone();
             trace.key = claim.key.clone();
             traces.push(trace);
@@ -26,8 +28,9 @@ pub fn attach_traces(components: &mut [Component], index: &GitIndex) {
     }
 }
 
-fn trace(claim: &str, index: &GitIndex) -> Trace {
+fn trace(claim: &str, branch: Option<&str>, index: &GitIndex) -> Trace {
     let mut trace = Trace {
+        required_branch: branch.map(str::to_string),
         claim: claim.to_string(),
         key: String::new(),
         status: TraceStatus::Unknown,
@@ -65,7 +68,10 @@ fn trace(claim: &str, index: &GitIndex) -> Trace {
                 });
             }
             trace.tags = index.tags_pointing_at(&id);
-            trace.release_branches = index.release_branches_containing(&id);
+            trace.release_branches = match branch {
+                None => index.release_branches_containing(&id),
+                Some(wanted) => branch_containing(index, &id, wanted).into_iter().collect(),
+            };
             if trace.release_branches.is_empty() {
                 trace.status = TraceStatus::Unreleased;
                 trace.branches = index.branches_containing(&id);
@@ -76,6 +82,28 @@ fn trace(claim: &str, index: &GitIndex) -> Trace {
         }
     }
     trace
+}
+
+/// The branch a claim is bound to, by the name it is known in the repository (`production`,
+/// else a remote-tracking `origin/production`), when it contains the commit.
+fn branch_containing(index: &GitIndex, id: &crate::git::ObjectId, wanted: &str) -> Option<String> {
+    branch_ref(index, wanted).filter(|name| index.behind(id, name).is_some())
+}
+
+/// The name under which the repository has branch `wanted`: itself (a release branch or a
+/// local branch), else a remote-tracking branch of that name.
+pub fn branch_ref(index: &GitIndex, wanted: &str) -> Option<String> {
+    if index.release_branches().iter().any(|b| b.name == wanted) {
+        return Some(wanted.to_string());
+    }
+    let names = index.branch_names();
+    if names.contains(&wanted) {
+        return Some(wanted.to_string());
+    }
+    names
+        .into_iter()
+        .find(|n| n.rsplit_once('/').is_some_and(|(_, short)| short == wanted))
+        .map(str::to_string)
 }
 
 /// Of the release branches containing the commit, the one it is least behind.
@@ -99,7 +127,8 @@ fn closest_release(
                             .map(|c| c.committer_time)
                             .unwrap_or(i64::MIN)
                     })
-                })?;
+                })
+                .or_else(|| index.branch_tip(branch))?;
             Some(Behind {
                 branch: branch.clone(),
                 tip: tip.to_hex(),

@@ -4,20 +4,27 @@
 //! Plain scoped threads rather than rayon tasks, as many as rayon's pool has threads: the
 //! hashing threads block on the queue while waiting for the walk, which rayon's workers must
 //! not do.
+//!
+//! Blobs whose digests are already `known` (from a cache whose history was rewritten) are not
+//! read again: a blob's content, and so its digests, is fixed by its id.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::blobs::BlobTable;
+use super::blobs::{BlobTable, ColumnsBuilder, MissingBlob};
 use super::graph::Graph;
-use super::{digest, walk, BlobRecord, GitIndexError, ObjectId};
+use super::{digest, walk, GitIndexError, ObjectId};
 
-/// Walks the history for configuration blobs and hashes each one, the hashing on the other
-/// threads while the walk runs, then on all of them.
+/// Digests already computed, by blob id.
+pub(super) type KnownDigests = HashMap<ObjectId, digest::Digests>;
+
+/// Walks the history for configuration blobs and hashes each one not `known`, the hashing on
+/// the other threads while the walk runs, then on all of them.
 pub(super) fn blob_table(
     git_dir: &Path,
     path: &Path,
     graph: &Graph,
+    known: &KnownDigests,
 ) -> Result<BlobTable, GitIndexError> {
     let order = graph.by_time();
     let queue = digest::BlobQueue::default();
@@ -29,7 +36,9 @@ pub(super) fn blob_table(
         let found = {
             let _closer = queue.closer();
             walk::walk(git_dir, path, graph, &order, &mut |id, key| {
-                queue.push(id, key)
+                if !known.contains_key(&id) {
+                    queue.push(id, key)
+                }
             })
         };
         let mut hashed = vec![digest::hash_from(&queue, git_dir, path)];
@@ -46,20 +55,24 @@ pub(super) fn blob_table(
     for part in hashed {
         digests.extend(part?);
     }
-    let mut records = Vec::with_capacity(found.len());
+    let mut found: Vec<(ObjectId, walk::Occurrence)> = found.into_iter().collect();
+    found.sort_unstable_by_key(|(id, _)| *id);
+    let mut columns = ColumnsBuilder::default();
     let mut missing = Vec::new();
     for (id, occurrence) in found {
-        match digests.remove(&id).flatten() {
-            None => missing.push(id),
-            Some(d) => records.push(BlobRecord {
+        let first_commit = graph.id(order[occurrence.first as usize]);
+        let hashed = match digests.remove(&id) {
+            Some(hashed) => hashed,
+            None => known.get(&id).copied(),
+        };
+        match hashed {
+            None => missing.push(MissingBlob {
                 id,
-                sha256: d.sha256,
-                sha1: d.sha1,
-                size: d.size,
-                first_commit: graph.commit(order[occurrence.first as usize]).id,
+                first_commit,
                 paths: occurrence.paths,
             }),
+            Some(d) => columns.push(id, d, first_commit, &occurrence.paths),
         }
     }
-    Ok(BlobTable::new(records, missing))
+    Ok(BlobTable::new(columns.finish(), missing))
 }

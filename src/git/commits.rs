@@ -9,14 +9,8 @@ use std::path::Path;
 
 use git2::Repository;
 
+pub(super) use super::commit_list::{CommitList, ReadCommit};
 use super::{CommitInfo, GitIndexError, ObjectId};
-
-/// A commit and the root tree it records, which the history walk needs and the public
-/// [`CommitInfo`] does not carry.
-pub(super) struct ReadCommit {
-    pub info: CommitInfo,
-    pub tree: ObjectId,
-}
 
 /// Reads the commits reachable from `tips` (which must be commits). A parent missing from the
 /// object database is tolerated only in a shallow clone, where it is the expected boundary.
@@ -24,11 +18,25 @@ pub(super) fn read_commits(
     repo: &Repository,
     tips: &[ObjectId],
     path: &Path,
-) -> Result<Vec<ReadCommit>, GitIndexError> {
+) -> Result<CommitList, GitIndexError> {
+    read_commits_except(repo, tips, path, &|_| false)
+}
+
+/// Reads the commits reachable from `tips` that are not `known`, without going past a known
+/// commit: `known` must hold the ancestors of each commit it holds (a cached history does).
+pub(super) fn read_commits_except(
+    repo: &Repository,
+    tips: &[ObjectId],
+    path: &Path,
+    known: &dyn Fn(&ObjectId) -> bool,
+) -> Result<CommitList, GitIndexError> {
     let shallow = repo.is_shallow();
     let mut seen: HashSet<ObjectId> = tips.iter().copied().collect();
-    let mut stack: Vec<(ObjectId, Option<ObjectId>)> = tips.iter().map(|&t| (t, None)).collect();
-    let mut out = Vec::new();
+    let mut stack: Vec<(ObjectId, Option<ObjectId>)> = (tips.iter())
+        .filter(|t| !known(t))
+        .map(|&t| (t, None))
+        .collect();
+    let mut out = CommitList::default();
     while let Some((id, child)) = stack.pop() {
         let commit = match repo.find_commit(id.to_git()) {
             Ok(commit) => commit,
@@ -37,11 +45,11 @@ pub(super) fn read_commits(
         };
         let info = commit_info(&commit);
         for &parent in &info.parents {
-            if seen.insert(parent) {
+            if seen.insert(parent) && !known(&parent) {
                 stack.push((parent, Some(id)));
             }
         }
-        out.push(ReadCommit {
+        out.push_read(ReadCommit {
             tree: ObjectId::from_git(commit.tree_id()),
             info,
         });

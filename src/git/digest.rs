@@ -24,12 +24,14 @@ use sha2::{Digest, Sha256};
 
 use super::repo::{open_again, read_error};
 use super::{GitIndexError, ObjectId};
+#[cfg(test)]
 use crate::model::id::hex;
 
-/// A blob's content digests.
+/// A blob's content digests, as bytes (hex only when a record is made).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Digests {
-    pub sha256: String,
-    pub sha1: String,
+    pub sha256: [u8; 32],
+    pub sha1: [u8; 20],
     pub size: u64,
 }
 
@@ -179,7 +181,8 @@ fn hash_batch(
     Ok(())
 }
 
-fn read_and_hash(
+/// Reads blob `id` and hashes it; `None` when the object database lacks it.
+pub(super) fn read_and_hash(
     odb: &Odb<'_>,
     id: ObjectId,
     path: &Path,
@@ -197,10 +200,24 @@ fn read_and_hash(
 
 pub(super) fn digests(content: &[u8]) -> Digests {
     Digests {
-        sha256: hex(&Sha256::digest(content)),
-        sha1: hex(&Sha1::digest(content)),
+        sha256: Sha256::digest(content).into(),
+        sha1: Sha1::digest(content).into(),
         size: content.len() as u64,
     }
+}
+
+/// `N` bytes from `2N` hex digits in either case, as digests arrive from other tools.
+pub(super) fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let digits = text.as_bytes();
+    if digits.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let value = |d: u8| (d as char).to_digit(16);
+        *byte = (value(pair[0])? * 16 + value(pair[1])?) as u8;
+    }
+    Some(out)
 }
 
 fn blob_error(path: &Path, id: &ObjectId, why: &str) -> GitIndexError {
@@ -264,10 +281,18 @@ mod tests {
     fn digests_of_known_content() {
         let d = digests(b"abc");
         assert_eq!(
-            d.sha256,
+            hex(&d.sha256),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        assert_eq!(d.sha1, "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(hex(&d.sha1), "a9993e364706816aba3e25717850c26c9cd0d89d");
         assert_eq!(d.size, 3);
+    }
+
+    #[test]
+    fn hex_digests_are_read_in_either_case_and_nothing_else() {
+        assert_eq!(unhex::<2>("0aFf"), Some([0x0a, 0xff]));
+        assert_eq!(unhex::<2>("0aF"), None);
+        assert_eq!(unhex::<2>("0aFg"), None);
+        assert_eq!(unhex::<1>("+1"), None);
     }
 }

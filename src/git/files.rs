@@ -79,7 +79,7 @@ impl GitIndex {
     pub fn release_history(&self) -> Vec<ObjectId> {
         (0..self.graph.len() as u32)
             .filter(|&i| self.release_commits.iter().any(|set| set.get(i)))
-            .map(|i| self.graph.commit(i).id)
+            .map(|i| self.graph.id(i))
             .collect()
     }
 

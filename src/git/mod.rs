@@ -10,12 +10,16 @@
 mod bitset;
 mod blobs;
 mod build;
+mod cache;
+mod commit_list;
 mod commits;
 pub mod content;
 mod digest;
+mod extend;
 mod files;
 mod graph;
 mod hash;
+mod history;
 mod odb;
 mod oid;
 mod refs;
@@ -25,6 +29,7 @@ mod resolve;
 mod tree;
 mod walk;
 
+pub use cache::{CacheOutcome, CacheSettings, CacheState};
 pub use files::{TreeEntry, TreeEntryKind, TreeReader};
 pub use oid::ObjectId;
 pub use resolve::{Resolution, MIN_ABBREVIATION};
@@ -36,6 +41,7 @@ use std::sync::OnceLock;
 use bitset::Bitset;
 use blobs::BlobTable;
 use graph::Graph;
+use history::History;
 use odb::OdbLookup;
 use refs::BranchRef;
 use resolve::Resolver;
@@ -120,13 +126,25 @@ impl GitIndex {
     /// Opens `path` (a work tree or a bare repository) read-only and builds the index.
     /// `release_branches` are names given by the user; empty means the default branch.
     pub fn open(path: &Path, release_branches: &[String]) -> Result<GitIndex, GitIndexError> {
+        let (index, _) =
+            GitIndex::open_with_cache(path, release_branches, &CacheSettings::Disabled)?;
+        Ok(index)
+    }
+
+    /// [`GitIndex::open`], reading the history from the cache `cache` names and walking only
+    /// what it lacks, then saving it there. The index is the same as `open` builds, whatever
+    /// the cache holds; the outcome says how the cache served, and what to warn about.
+    pub fn open_with_cache(
+        path: &Path,
+        release_branches: &[String],
+        cache: &CacheSettings,
+    ) -> Result<(GitIndex, CacheOutcome), GitIndexError> {
         let repo = repo::open(path)?;
         let refs = refs::read_refs(&repo, path)?;
         let (release, release_origin) = release::choose(&refs, release_branches, path)?;
-        let graph = Graph::new(commits::read_commits(&repo, &refs.tips, path)?);
+        let (History { graph, blobs }, outcome) = history::read(&repo, path, &refs.tips, cache)?;
         let git_dir = repo.path().to_path_buf();
         drop(repo);
-        let blobs = build::blob_table(&git_dir, path, &graph)?;
         let release_commits = release
             .iter()
             .map(|branch| {
@@ -145,7 +163,7 @@ impl GitIndex {
                 .or_default()
                 .push(name.clone());
         }
-        Ok(GitIndex {
+        let index = GitIndex {
             path: path.to_path_buf(),
             head: refs.head,
             branch_commits: refs.branches.iter().map(|_| OnceLock::new()).collect(),
@@ -158,7 +176,8 @@ impl GitIndex {
             release_origin,
             blobs,
             odb: OdbLookup::new(&git_dir),
-        })
+        };
+        Ok((index, outcome))
     }
 
     /// The repository's directory as given (work tree, or git dir of a bare repository).
@@ -262,7 +281,7 @@ impl GitIndex {
             .filter_map(|tip| self.commit(tip))
             .map(|c| c.committer_time)
             .max()?;
-        Some((lacking, tip_time - self.graph.commit(i).committer_time))
+        Some((lacking, tip_time - self.graph.committer_time(i)))
     }
 
     pub fn blob_by_sha256(&self, hex: &str) -> Option<&BlobRecord> {
@@ -291,6 +310,20 @@ impl GitIndex {
     /// be checked.
     pub fn missing_blobs(&self) -> &[ObjectId] {
         self.blobs.missing()
+    }
+
+    /// The short names of every local and remote-tracking branch (`main`, `origin/main`),
+    /// sorted.
+    pub fn branch_names(&self) -> Vec<&str> {
+        self.branches.iter().map(|b| b.short.as_str()).collect()
+    }
+
+    /// The tip of a branch by its short name.
+    pub fn branch_tip(&self, short: &str) -> Option<ObjectId> {
+        self.branches
+            .iter()
+            .find(|b| b.short == short)
+            .map(|b| b.tip)
     }
 
     /// The commits of `branch` (a release branch name, or a branch's short name) and its tips.

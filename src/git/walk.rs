@@ -62,7 +62,7 @@ pub(super) fn walk(
                     "expected tree {tree} (directory `{}` of commit {}) in the object \
                      database as a well-formed tree, but it could not be read",
                     walker.dir_path(dir),
-                    graph.commit(commit).id
+                    graph.id(commit)
                 );
                 GitIndexError::Read {
                     path: path.to_path_buf(),

@@ -47,4 +47,8 @@ pub struct Claim {
     /// Where in the component the value sits, e.g. `tags.git_commit`.
     pub key: String,
     pub origin: Location,
+    /// The branch the claimed commit must be on, when it is not the release branches: a
+    /// Puppet node's environment maps to a branch of the control repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
 }

@@ -55,6 +55,10 @@ pub struct Trace {
     /// The claim's value, as in `claims`.
     pub claim: String,
     pub key: String,
+    /// The branch the claim is judged against instead of the release branches (a Puppet
+    /// environment's branch); `release_branches` then lists it when it contains the commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_branch: Option<String>,
     pub status: TraceStatus,
     /// The commit the claim resolves to, when it resolves to exactly one.
     pub commit: Option<TraceCommit>,

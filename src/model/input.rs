@@ -37,6 +37,17 @@ pub enum InputKind {
     AnsibleFacts,
     /// `ansible.cfg`, read to find inventories and the fact cache.
     AnsibleConfig,
+    /// A Puppet agent report: the YAML of `reports=store` or `last_run_report.yaml`, or the
+    /// JSON of its data hash.
+    PuppetReport,
+    /// A report in PuppetDB's wire format or as its query API answers (event rows too).
+    PuppetdbReport,
+    /// A node's facts: PuppetDB's wire format or inventory answer, Puppet Server's YAML cache.
+    PuppetFacts,
+    /// A compiled catalog, read for where managed files come from.
+    PuppetCatalog,
+    /// A PuppetDB server, queried over HTTP.
+    Puppetdb,
     /// Nothing could tell what it is.
     Unknown,
 }
@@ -59,6 +70,11 @@ impl InputKind {
             InputKind::AnsibleVars => "ansible-vars",
             InputKind::AnsibleFacts => "ansible-facts",
             InputKind::AnsibleConfig => "ansible-config",
+            InputKind::PuppetReport => "puppet-report",
+            InputKind::PuppetdbReport => "puppetdb-report",
+            InputKind::PuppetFacts => "puppet-facts",
+            InputKind::PuppetCatalog => "puppet-catalog",
+            InputKind::Puppetdb => "puppetdb",
             InputKind::Unknown => "unknown",
         }
     }

@@ -145,7 +145,11 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "severity",
     "identity",
     "exception",
+    "puppetdb",
+    "puppet",
 ];
+
+const PUPPETDB_KEYS: &[&str] = &["cert", "key", "cacert", "config", "timeout"];
 
 const EXCEPTION_KEYS: &[&str] = &[
     "rule",
@@ -210,6 +214,8 @@ impl Reader<'_> {
                 "severity" => self.severities(value, &mut policy),
                 "identity" => self.identity(value, &mut policy),
                 "exception" => self.exceptions(value, &mut policy),
+                "puppetdb" => self.puppetdb(value, &mut policy),
+                "puppet" => self.puppet(value, &mut policy),
                 other => self.unknown_key(key, other, "", TOP_LEVEL_KEYS),
             }
         }
@@ -289,6 +295,31 @@ impl Reader<'_> {
         }
     }
 
+    /// `[puppet] version_pattern`: a regular expression whose first capture group (or whole
+    /// match) extracts the commit from a node's `configuration_version`.
+    fn puppet(&mut self, value: &Spanned<DeValue<'_>>, policy: &mut Policy) {
+        for (key, value) in self.table(value, "puppet") {
+            if key.get_ref().as_ref() != "version_pattern" {
+                self.unknown_key(key, key.get_ref(), "[puppet]", &["version_pattern"]);
+                continue;
+            }
+            let Some(pattern) = value.get_ref().as_str() else {
+                self.wrong_type(value, "puppet.version_pattern", "a regular expression");
+                continue;
+            };
+            match regex::Regex::new(pattern) {
+                Ok(_) => policy.puppet_version_pattern = Some(pattern.to_string()),
+                Err(e) => self.problem(
+                    value.span().start,
+                    format!(
+                        "`puppet.version_pattern` is not a regular expression: {}",
+                        e.to_string().lines().last().unwrap_or_default()
+                    ),
+                ),
+            }
+        }
+    }
+
     fn severities(&mut self, value: &Spanned<DeValue<'_>>, policy: &mut Policy) {
         for (rule, level) in self.table(value, "severity") {
             let Some(id) = rule_id(rule.get_ref()) else {
@@ -318,6 +349,46 @@ impl Reader<'_> {
                 policy
                     .identity_keys
                     .insert(resource_type.get_ref().to_string(), list);
+            }
+        }
+    }
+
+    fn puppetdb(&mut self, value: &Spanned<DeValue<'_>>, policy: &mut Policy) {
+        let settings = &mut policy.puppetdb;
+        for (key, value) in self.table(value, "puppetdb") {
+            let name = key.get_ref().as_ref();
+            let path = match (name, value.get_ref().as_str()) {
+                ("timeout", _) => {
+                    let seconds = match value.get_ref() {
+                        DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+                        other => integer(other).map(|i| i as f64),
+                    };
+                    match seconds.filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0) {
+                        Some(s) => settings.timeout = Some(std::time::Duration::from_secs_f64(s)),
+                        None => self.wrong_type(
+                            value,
+                            "puppetdb.timeout",
+                            "a number of seconds, more than 0 and at most 86400",
+                        ),
+                    }
+                    continue;
+                }
+                (_, Some(text)) if !text.trim().is_empty() => std::path::PathBuf::from(text),
+                _ if PUPPETDB_KEYS.contains(&name) => {
+                    self.wrong_type(value, &format!("puppetdb.{name}"), "a file path");
+                    continue;
+                }
+                _ => {
+                    self.unknown_key(key, name, "[puppetdb]", PUPPETDB_KEYS);
+                    continue;
+                }
+            };
+            match name {
+                "cert" => settings.cert = Some(path),
+                "key" => settings.key = Some(path),
+                "cacert" => settings.cacert = Some(path),
+                "config" => settings.config = Some(path),
+                _ => self.unknown_key(key, name, "[puppetdb]", PUPPETDB_KEYS),
             }
         }
     }
@@ -518,6 +589,92 @@ expires = 2026-12-31
     }
 
     #[test]
+    fn the_puppet_table_takes_a_version_pattern_that_must_compile() {
+        let policy = parse_policy(
+            "[puppet]\nversion_pattern = 'built ([0-9a-f]+)'\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            policy.puppet_version_pattern.as_deref(),
+            Some("built ([0-9a-f]+)")
+        );
+        let problems = parse_policy(
+            "[puppet]\nversion_pattern = 'built ([0-9a-f]+'\nother = 1\n",
+            "p.toml",
+        )
+        .unwrap_err();
+        let rendered: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(rendered.len(), 2, "{rendered:?}");
+        assert!(
+            rendered[0].starts_with("line 2: `puppet.version_pattern` is not a regular expression"),
+            "{rendered:?}"
+        );
+        assert_eq!(
+            rendered[1],
+            "line 3: unknown key `other` in [puppet]; expected one of version_pattern"
+        );
+    }
+
+    #[test]
+    fn the_puppetdb_table_names_files_and_a_timeout_and_nothing_else() {
+        let policy = parse_policy(
+            "[puppetdb]\ncert = \"ssl/certs/auditor.pem\"\nkey = \"ssl/private_keys/auditor.pem\"\n\
+             cacert = \"/etc/puppetlabs/puppet/ssl/certs/ca.pem\"\n\
+             config = \"/etc/puppetlabs/puppet/puppetdb.conf\"\ntimeout = 2.5\n",
+            "provenant.toml",
+        )
+        .unwrap();
+        let settings = &policy.puppetdb;
+        assert_eq!(
+            settings.cert.as_deref(),
+            Some(Path::new("ssl/certs/auditor.pem"))
+        );
+        assert_eq!(
+            settings.key.as_deref(),
+            Some(Path::new("ssl/private_keys/auditor.pem"))
+        );
+        assert_eq!(
+            settings.cacert.as_deref(),
+            Some(Path::new("/etc/puppetlabs/puppet/ssl/certs/ca.pem"))
+        );
+        assert_eq!(
+            settings.config.as_deref(),
+            Some(Path::new("/etc/puppetlabs/puppet/puppetdb.conf"))
+        );
+        assert_eq!(
+            settings.timeout,
+            Some(std::time::Duration::from_millis(2500))
+        );
+        let whole = parse_policy("[puppetdb]\ntimeout = 30\n", "p").unwrap();
+        assert_eq!(
+            whole.puppetdb.timeout,
+            Some(std::time::Duration::from_secs(30))
+        );
+
+        let problems = parse_policy(
+            "[puppetdb]\ncert = \"\"\nurl = \"https://puppetdb:8081\"\ntimeout = 0\nkey = 7\n",
+            "provenant.toml",
+        )
+        .unwrap_err();
+        let lines: Vec<u32> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [2, 3, 4, 5], "{problems:?}");
+        assert!(problems[0]
+            .message
+            .contains("`puppetdb.cert` must be a file path"));
+        assert!(problems[1]
+            .message
+            .contains("unknown key `url` in [puppetdb]"));
+        assert!(problems[2]
+            .message
+            .contains("`puppetdb.timeout` must be a number of seconds"));
+        assert!(problems[3]
+            .message
+            .contains("`puppetdb.key` must be a file path, not a integer"));
+        assert!(parse_policy("puppetdb = 1\n", "p").is_err());
+    }
+
+    #[test]
     fn every_problem_is_reported_at_once_with_its_line() {
         let problems = parse_policy(
             r#"releas_branches = ["main"]
@@ -562,7 +719,7 @@ expires = 2026-01-01
         assert_eq!(
             rendered,
             [
-                "line 1: unknown key `releas_branches`; expected one of release_branches, claim_keys, host_claim_keys, require_claims, stale_after_days, environments, severity, identity, exception",
+                "line 1: unknown key `releas_branches`; expected one of release_branches, claim_keys, host_claim_keys, require_claims, stale_after_days, environments, severity, identity, exception, puppetdb, puppet",
                 "line 2: `stale_after_days` must be a whole number of days, 0 or more, not the string \"ninety\"",
                 "line 5: `severity.PV999`: no such rule",
                 "line 6: `severity.PV001` must be \"error\", \"warning\" or \"note\", not the string \"fatal\"",

@@ -38,6 +38,9 @@ pub struct Policy {
     pub stale_after_days: u64,
     /// Puppet environments (and the like) mapped to release branches: `production = "main"`.
     pub environment_branches: std::collections::BTreeMap<String, String>,
+    /// `[puppet] version_pattern`: extracts the commit from a `configuration_version` (its
+    /// first capture group, else its whole match); validated when the file is read.
+    pub puppet_version_pattern: Option<String>,
     /// Severity per rule id where the policy overrides the rule's default.
     pub severity_overrides: std::collections::BTreeMap<String, crate::model::Severity>,
     /// Extra identity attributes per resource type (`aws_instance = ["tags.Hostname"]`).
@@ -46,6 +49,25 @@ pub struct Policy {
     pub exceptions: Vec<Exception>,
     /// Ansible host variables (top level, exact names) whose values are commit claims.
     pub host_claim_keys: Vec<String>,
+    /// How to reach the PuppetDBs named by `--puppet URL` (`[puppetdb]`).
+    pub puppetdb: PuppetDbSettings,
+}
+
+/// The policy file's `[puppetdb]` table. Paths are as written: relative ones are relative to
+/// the policy file's directory. Flags override each of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PuppetDbSettings {
+    /// Client certificate (PEM).
+    pub cert: Option<std::path::PathBuf>,
+    /// Its private key (PEM, unencrypted).
+    pub key: Option<std::path::PathBuf>,
+    /// The CA that signed PuppetDB's certificate (PEM).
+    pub cacert: Option<std::path::PathBuf>,
+    /// Puppet's `puppetdb.conf`: its `server_urls`, and TLS paths from the `puppet.conf`
+    /// beside it.
+    pub config: Option<std::path::PathBuf>,
+    /// Seconds to wait for an answer.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Default for Policy {
@@ -56,6 +78,7 @@ impl Default for Policy {
             require_claims: false,
             stale_after_days: DEFAULT_STALE_AFTER_DAYS,
             environment_branches: Default::default(),
+            puppet_version_pattern: None,
             severity_overrides: Default::default(),
             identity_keys: Default::default(),
             exceptions: Vec::new(),
@@ -63,6 +86,7 @@ impl Default for Policy {
                 .iter()
                 .map(|k| k.to_string())
                 .collect(),
+            puppetdb: PuppetDbSettings::default(),
         }
     }
 }

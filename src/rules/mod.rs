@@ -9,6 +9,7 @@ mod pv003_no_provenance;
 mod pv004_unmanaged_resource;
 mod pv005_unknown_content;
 mod pv006_drifted_attribute;
+mod pv007_corrective_change;
 mod pv008_stale_release;
 mod pv009_unlisted_host;
 mod pv010_unreadable_input;
@@ -47,6 +48,8 @@ pub struct Context<'a> {
     pub repo_display: &'a str,
     /// Resource blocks at the release tip that the state matched with them does not hold.
     pub absent_declarations: &'a [crate::model::AbsentDeclaration],
+    /// Changes Puppet made that code did not ask for (PV007).
+    pub outside_changes: &'a [crate::correlate::puppet::OutsideChange],
 }
 
 pub trait Rule: Sync {
@@ -63,6 +66,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &pv004_unmanaged_resource::UnmanagedResource,
         &pv005_unknown_content::UnknownContent,
         &pv006_drifted_attribute::DriftedAttribute,
+        &pv007_corrective_change::CorrectiveChange,
         &pv008_stale_release::StaleRelease,
         &pv009_unlisted_host::UnlistedHost,
         &pv010_unreadable_input::UnreadableInput,

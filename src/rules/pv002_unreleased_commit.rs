@@ -48,17 +48,37 @@ impl Rule for UnreleasedCommit {
                     .as_ref()
                     .map(|c| &c.id[..7])
                     .unwrap_or(&trace.claim);
+                let (judge, relation, verdict) = match &trace.required_branch {
+                    None => (
+                        format!("release branch {release}"),
+                        "release-branches",
+                        format!("{release}: does not contain it"),
+                    ),
+                    Some(branch) => {
+                        let environment = component
+                            .properties
+                            .get(crate::correlate::puppet::ENVIRONMENT)
+                            .map(|e| format!(" (environment {e})"))
+                            .unwrap_or_default();
+                        let exists = crate::correlate::traces::branch_ref(ctx.index, branch);
+                        (
+                            format!("branch {branch}{environment}"),
+                            "environment-branch",
+                            match exists {
+                                Some(name) => format!("{name}: does not contain it"),
+                                None => format!("{branch}: no such branch in the repository"),
+                            },
+                        )
+                    }
+                };
                 let message = format!(
-                    "{} runs commit {short} ({whereabouts}), which release branch {release} does not contain",
+                    "{} runs commit {short} ({whereabouts}), which {judge} does not contain",
                     component.display_name()
                 );
                 let mut chain = claim_chain(component, trace);
                 chain.extend(commit_link(trace));
                 chain.push(ChainLink::new("branches", whereabouts));
-                chain.push(ChainLink::new(
-                    "release-branches",
-                    format!("{release}: does not contain it"),
-                ));
+                chain.push(ChainLink::new(relation, verdict));
                 findings.push(META.finding(component, &trace.claim_subject(), message, chain));
             }
         }

@@ -64,7 +64,12 @@ fn judge(index: &GitIndex, digest: &Claim, source: Option<&Claim>) -> Option<Ver
     let blob = match algorithm {
         "sha256" => index.blob_by_sha256(hex),
         "sha1" => index.blob_by_sha1(hex),
-        _ => return Some(Verdict::Unreadable),
+        // The index keeps sha256 and sha1 of every blob; other digests (Puppet's md5) are
+        // computed for the committed versions of the source path only.
+        _ => match source {
+            Some(source) => return judge_at_source(index, algorithm, hex, &source.value),
+            None => return Some(Verdict::Unreadable),
+        },
     };
     let Some(blob) = blob else {
         return Some(Verdict::NoBlob);
@@ -75,6 +80,46 @@ fn judge(index: &GitIndex, digest: &Claim, source: Option<&Claim>) -> Option<Ver
     } else {
         Some(Verdict::ElsewhereOnly(blob.paths.clone()))
     }
+}
+
+/// Whether some committed version of `source` has digest `hex` under `algorithm`.
+fn judge_at_source(index: &GitIndex, algorithm: &str, hex: &str, source: &str) -> Option<Verdict> {
+    let versions: Vec<&BlobRecord> = index
+        .blobs()
+        .iter()
+        .filter(|b| b.paths.iter().any(|p| same_path(p, source)))
+        .collect();
+    let Ok(mut reader) = index.tree_reader() else {
+        return Some(Verdict::Unreadable);
+    };
+    for blob in versions {
+        let Some(bytes) = reader.blob(blob.id) else {
+            continue;
+        };
+        match digest_hex(algorithm, &bytes) {
+            None => return Some(Verdict::Unreadable),
+            Some(d) if d.eq_ignore_ascii_case(hex) => return None,
+            Some(_) => {}
+        }
+    }
+    Some(Verdict::NoBlob)
+}
+
+/// The hex digest of `bytes` under one of the algorithms Puppet checksums files with.
+fn digest_hex(algorithm: &str, bytes: &[u8]) -> Option<String> {
+    use sha2::Digest;
+    fn hex(digest: &[u8]) -> String {
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+    Some(match algorithm {
+        "md5" => hex(&md5::Md5::digest(bytes)),
+        "sha224" => hex(&sha2::Sha224::digest(bytes)),
+        "sha384" => hex(&sha2::Sha384::digest(bytes)),
+        "sha512" => hex(&sha2::Sha512::digest(bytes)),
+        "sha256" => hex(&sha2::Sha256::digest(bytes)),
+        "sha1" => hex(&sha1::Sha1::digest(bytes)),
+        _ => return None,
+    })
 }
 
 /// A repository path and a source as a deployment wrote it (`./roles/x/files/a.conf`, or
@@ -177,7 +222,8 @@ fn finding(
             source.map(|s| s.value.as_str()).unwrap_or("?")
         ),
         Verdict::Unreadable => format!(
-            "{}: {path} carries a digest provenant cannot compare ({}): use sha256 or sha1",
+            "{}: {path} carries a digest provenant cannot compare ({}): use sha256 or sha1 (or \
+             md5, sha224, sha384, sha512 for a file whose source path is known)",
             component.display_name(),
             digest.value
         ),

@@ -1,11 +1,14 @@
-//! PV009: a host with no committed inventory record. Two ways to get there:
+//! PV009: a host with no committed inventory record. Three ways to get there:
 //!
 //! * a host reports in (a fact cache entry) but no inventory lists it, or only an inventory
 //!   that is not committed does;
 //! * an inventory read from the working tree has uncommitted changes, or is not committed at
 //!   all: every host it defines is listed only by that uncommitted record.
 //!
-//! Both say the same thing to an auditor: what is running includes a machine whose listing
+//! * a Puppet node that no committed `node` definition classifies (no name or regex matches
+//!   its certname and there is no `node default`), and that no committed inventory lists.
+//!
+//! All say the same thing to an auditor: what is running includes a machine whose listing
 //! nobody reviewed. A host that joined a Terraform resource is still judged: the resource's
 //! declaration is PV004's business, the inventory's is this rule's.
 
@@ -42,6 +45,9 @@ impl Rule for UnlistedHost {
 }
 
 fn check(component: &Component) -> Option<Finding> {
+    if let Some(finding) = unclassified_node(component) {
+        return Some(finding);
+    }
     let facts = component.properties.get(FACTS);
     let status = component.properties.get(INVENTORY_STATUS);
     let file = component.properties.get(INVENTORY_FILE);
@@ -91,5 +97,45 @@ fn check(component: &Component) -> Option<Finding> {
         (None, Some(facts)) => Location::file(facts.clone()),
         (None, None) => finding.location,
     };
+    Some(finding)
+}
+
+/// A Puppet node the committed code does not classify, unless a committed inventory lists it.
+fn unclassified_node(component: &Component) -> Option<Finding> {
+    use crate::correlate::puppet::{CERTNAME, CLASSIFICATION, CLASSIFIED, REPORT};
+    if component.properties.get(CLASSIFIED).map(String::as_str) != Some("no") {
+        return None;
+    }
+    if component
+        .properties
+        .get(INVENTORY_STATUS)
+        .map(String::as_str)
+        == Some(COMMITTED)
+    {
+        return None;
+    }
+    let certname = component.properties.get(CERTNAME)?;
+    let why = component
+        .properties
+        .get(CLASSIFICATION)
+        .cloned()
+        .unwrap_or_default();
+    let report = component.properties.get(REPORT).cloned();
+    let mut chain =
+        vec![ChainLink::new("component", component.display_name()).at(component.origin.clone())];
+    chain.push(ChainLink::new("certname", certname.clone()));
+    chain.push(ChainLink::new("classification", why.clone()));
+    chain.push(ChainLink::new(
+        "inventory",
+        "no committed inventory lists this host",
+    ));
+    let message = format!(
+        "{certname} reports to Puppet but the committed code does not classify it ({why}): a \
+         machine outside the managed estate, or a node definition that was never committed"
+    );
+    let mut finding = META.finding(component, &format!("puppet:{certname}"), message, chain);
+    if let Some(report) = report {
+        finding.location = Location::file(report);
+    }
     Some(finding)
 }

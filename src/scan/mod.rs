@@ -5,6 +5,7 @@
 pub mod ansible;
 pub mod discover;
 pub mod json_lines;
+pub mod puppet;
 pub mod remote;
 pub mod terraform;
 pub mod text;

@@ -3,6 +3,9 @@
 //! they belong to, TLS verified, and a size cap on the body. Every failure is described in
 //! words that name no credential: reqwest's own messages carry the URL, so they are stripped
 //! of it and only their causes are kept.
+//!
+//! Remote states use the defaults ([`Settings::from_env`]); PuppetDB adds a client certificate,
+//! its own CA, its own patience, and retries when no connection could be made.
 
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::{HeaderValue, ACCEPT, LOCATION, RETRY_AFTER};
@@ -23,6 +26,49 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Seconds to wait for a connection, for a response and between reads of a body.
 pub const TIMEOUT_VARIABLE: &str = "PROVENANT_HTTP_TIMEOUT";
+/// The most of an error body's first line a message quotes.
+const MAX_QUOTED: usize = 200;
+
+/// How a [`Fetcher`] connects: its patience, its retries and its TLS.
+#[derive(Clone)]
+pub(crate) struct Settings {
+    /// For a response, and between reads of a body.
+    pub timeout: Duration,
+    /// For a connection (TCP and TLS handshake).
+    pub connect_timeout: Duration,
+    /// Retries after the first attempt, on 429 and 5xx (and failed connections, below).
+    pub retries: u32,
+    /// The pause before the first retry; it doubles before each next one.
+    pub first_backoff: Duration,
+    /// Also retry a request the network failed: no connection could be made (refused, reset,
+    /// connect timeout), or it was closed before an answer. A slow answer and a TLS refusal
+    /// are not retried.
+    pub retry_network: bool,
+    /// Trust only these CA certificates instead of the platform's.
+    pub roots: Option<Vec<reqwest::Certificate>>,
+    /// A client certificate and its key, presented to HTTPS servers that ask for one.
+    pub identity: Option<reqwest::Identity>,
+    /// What a body is, for messages: "a state".
+    pub what: &'static str,
+}
+
+impl Settings {
+    /// The settings of remote states: `PROVENANT_HTTP_TIMEOUT` (else 60 s), the platform's
+    /// trust, no client certificate.
+    pub fn from_env() -> Result<Settings, String> {
+        let timeout = timeout_from_env()?;
+        Ok(Settings {
+            timeout,
+            connect_timeout: timeout.min(MAX_CONNECT_TIMEOUT),
+            retries: MAX_RETRIES,
+            first_backoff: FIRST_BACKOFF,
+            retry_network: false,
+            roots: None,
+            identity: None,
+            what: "a state",
+        })
+    }
+}
 
 /// What to send to prove who we are, and the only origin it may be sent to.
 pub(crate) struct Credentials {
@@ -40,6 +86,13 @@ pub(crate) enum Secret {
 pub(crate) struct Failure {
     pub status: Option<StatusCode>,
     pub message: String,
+    /// No connection could be made (refused, unreachable, connect timeout, TLS handshake).
+    pub unreachable: bool,
+    /// Of those, the TLS handshake failed: a certificate refused on either side.
+    pub tls: bool,
+    /// The first non-blank line of an error answer's body, cleaned of control characters and
+    /// cut short; not part of `message`, the caller decides whether to show it.
+    pub first_line: Option<String>,
 }
 
 impl Failure {
@@ -47,24 +100,32 @@ impl Failure {
         Failure {
             status: None,
             message: message.into(),
+            unreachable: false,
+            tls: false,
+            first_line: None,
         }
     }
 }
 
 /// Makes GET requests; holds one client for plain HTTP and, when first needed, one for HTTPS.
 pub(crate) struct Fetcher {
-    timeout: Duration,
+    settings: Settings,
     plain: OnceLock<Result<Client, String>>,
     tls: OnceLock<Result<Client, String>>,
 }
 
 impl Fetcher {
+    /// A fetcher for remote states.
     pub fn new() -> Result<Fetcher, String> {
-        Ok(Fetcher {
-            timeout: timeout_from_env()?,
+        Ok(Fetcher::with(Settings::from_env()?))
+    }
+
+    pub fn with(settings: Settings) -> Fetcher {
+        Fetcher {
+            settings,
             plain: OnceLock::new(),
             tls: OnceLock::new(),
-        })
+        }
     }
 
     /// GETs `url`, following redirects, and returns the body.
@@ -78,7 +139,7 @@ impl Fetcher {
         for _ in 0..=MAX_REDIRECTS {
             let response = self.send(&url, credentials, accept)?;
             if !response.status().is_redirection() {
-                return read_body(response, self.timeout);
+                return read_body(response, &self.settings);
             }
             url = redirect_target(&url, &response)?;
         }
@@ -93,8 +154,9 @@ impl Fetcher {
         accept: Option<&'static str>,
     ) -> Result<Response, Failure> {
         let client = self.client(url.scheme() == "https")?;
-        let mut backoff = FIRST_BACKOFF;
-        for attempt in 0..=MAX_RETRIES {
+        let retries = self.settings.retries;
+        let mut backoff = self.settings.first_backoff;
+        for attempt in 0..=retries {
             let mut request = client.get(url.clone());
             if let Some(accept) = accept {
                 request = request.header(ACCEPT, HeaderValue::from_static(accept));
@@ -103,18 +165,50 @@ impl Fetcher {
             if let Some(credentials) = credentials.filter(|c| c.origin.origin() == url.origin()) {
                 request = authorise(request, &credentials.secret);
             }
-            let response = request
-                .send()
-                .map_err(|e| Failure::new(describe(e, self.timeout)))?;
+            let response = match request.send() {
+                Ok(response) => response,
+                Err(e) => {
+                    // A TLS 1.3 server refuses a client certificate after the handshake, so
+                    // its alert arrives as a failed request, not a failed connection.
+                    let tls = is_tls_failure(&e);
+                    let unreachable = e.is_connect() || tls;
+                    // A certificate refused now is refused again: only the network is retried.
+                    let retry =
+                        self.settings.retry_network && !tls && (e.is_connect() || !e.is_timeout());
+                    let message = describe(e, &self.settings);
+                    if retry && attempt < retries {
+                        std::thread::sleep(backoff);
+                        backoff *= 2;
+                        continue;
+                    }
+                    let message = match (retry, attempt) {
+                        (true, 1) => format!("{message}, still after 1 retry"),
+                        (true, n) if n > 1 => format!("{message}, still after {n} retries"),
+                        _ => message,
+                    };
+                    return Err(Failure {
+                        unreachable,
+                        tls,
+                        ..Failure::new(message)
+                    });
+                }
+            };
             let status = response.status();
             let retryable = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
             if !retryable {
                 return Ok(response);
             }
-            if attempt == MAX_RETRIES {
+            if attempt == retries {
+                let retried = match retries {
+                    0 => String::new(),
+                    1 => ", still after 1 retry".to_string(),
+                    n => format!(", still after {n} retries"),
+                };
                 return Err(Failure {
                     status: Some(status),
-                    message: format!("{}, still after {MAX_RETRIES} retries", status_text(status)),
+                    message: format!("{}{retried}", status_text(status)),
+                    first_line: first_line(response),
+                    ..Failure::new("")
                 });
             }
             let pause = match retry_after(&response) {
@@ -128,6 +222,7 @@ impl Fetcher {
                             asked.as_secs(),
                             MAX_RETRY_AFTER.as_secs()
                         ),
+                        ..Failure::new("")
                     })
                 }
                 Some(asked) => asked,
@@ -142,7 +237,7 @@ impl Fetcher {
 
     fn client(&self, tls: bool) -> Result<&Client, Failure> {
         let cell = if tls { &self.tls } else { &self.plain };
-        cell.get_or_init(|| build_client(tls, self.timeout))
+        cell.get_or_init(|| build_client(tls, &self.settings))
             .as_ref()
             .map_err(|e| Failure::new(e.clone()))
     }
@@ -156,7 +251,7 @@ fn authorise(request: RequestBuilder, secret: &Secret) -> RequestBuilder {
     }
 }
 
-fn build_client(tls: bool, timeout: Duration) -> Result<Client, String> {
+fn build_client(tls: bool, settings: &Settings) -> Result<Client, String> {
     static PROVIDER: Once = Once::new();
     PROVIDER.call_once(|| {
         // Fails only when another provider was installed first, which is as good.
@@ -164,15 +259,19 @@ fn build_client(tls: bool, timeout: Duration) -> Result<Client, String> {
     });
     let builder = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(timeout.min(MAX_CONNECT_TIMEOUT))
-        .timeout(timeout)
+        .connect_timeout(settings.connect_timeout.min(settings.timeout))
+        .timeout(settings.timeout)
         .user_agent(concat!("provenant/", env!("CARGO_PKG_VERSION")));
     // Plain HTTP needs no trust store; without this a machine with no CA certificates could not
     // even read from a loopback server.
-    let builder = if tls {
-        builder
-    } else {
-        builder.tls_certs_only(Vec::new())
+    let builder = match (&settings.roots, tls) {
+        (_, false) => builder.tls_certs_only(Vec::new()),
+        (Some(roots), true) => builder.tls_certs_only(roots.iter().cloned()),
+        (None, true) => builder,
+    };
+    let builder = match (&settings.identity, tls) {
+        (Some(identity), true) => builder.identity(identity.clone()),
+        _ => builder,
     };
     builder.build().map_err(|e| {
         let mut message = format!("cannot set up TLS: {}", causes(&e));
@@ -230,18 +329,21 @@ fn redirect_target(from: &Url, response: &Response) -> Result<Url, Failure> {
 }
 
 /// The body, within the size cap; a body cut short is an error, never a shorter state.
-fn read_body(response: Response, timeout: Duration) -> Result<Vec<u8>, Failure> {
+fn read_body(response: Response, settings: &Settings) -> Result<Vec<u8>, Failure> {
+    let (timeout, what) = (settings.timeout, settings.what);
     let status = response.status();
     if !status.is_success() {
         return Err(Failure {
             status: Some(status),
             message: status_text(status),
+            first_line: first_line(response),
+            ..Failure::new("")
         });
     }
     let expected = response.content_length();
     if let Some(length) = expected.filter(|l| *l > MAX_BYTES) {
         return Err(Failure::new(format!(
-            "{length} bytes: larger than the 2 GiB a state may be"
+            "{length} bytes: larger than the 2 GiB {what} may be"
         )));
     }
     let mut bytes = Vec::with_capacity(expected.unwrap_or(0).min(64 << 20) as usize);
@@ -258,11 +360,32 @@ fn read_body(response: Response, timeout: Duration) -> Result<Vec<u8>, Failure> 
         )));
     }
     if bytes.len() as u64 > MAX_BYTES {
-        return Err(Failure::new(
-            "the body is larger than the 2 GiB a state may be",
-        ));
+        return Err(Failure::new(format!(
+            "the body is larger than the 2 GiB {what} may be"
+        )));
     }
     Ok(bytes)
+}
+
+/// The first non-blank line of an error answer (read up to 8 KiB, within the timeout), or the
+/// title of an HTML page, with control characters dropped and cut to 200 characters.
+fn first_line(response: Response) -> Option<String> {
+    let mut head = Vec::new();
+    let _ = response.take(8 << 10).read_to_end(&mut head);
+    let text = String::from_utf8_lossy(&head);
+    let title = text.find("<title>").and_then(|start| {
+        let rest = &text[start + "<title>".len()..];
+        rest.find("</title>").map(|end| rest[..end].trim())
+    });
+    let line = match title.filter(|t| !t.is_empty()) {
+        Some(title) => title,
+        None => text.lines().map(str::trim).find(|l| !l.is_empty())?,
+    };
+    let mut clean: String = line.chars().filter(|c| !c.is_control()).collect();
+    if clean.chars().count() > MAX_QUOTED {
+        clean = clean.chars().take(MAX_QUOTED).collect::<String>() + "…";
+    }
+    (!clean.is_empty()).then_some(clean)
 }
 
 fn retry_after(response: &Response) -> Option<Duration> {
@@ -279,10 +402,15 @@ pub(crate) fn status_text(status: StatusCode) -> String {
 }
 
 /// What went wrong with a request that got no response, without the URL reqwest puts in it.
-fn describe(error: reqwest::Error, timeout: Duration) -> String {
+fn describe(error: reqwest::Error, settings: &Settings) -> String {
     let error = error.without_url();
-    if error.is_timeout() {
-        format!("timed out: no answer within {}", seconds(timeout))
+    if error.is_timeout() && error.is_connect() {
+        format!(
+            "cannot connect: no connection within {}",
+            seconds(settings.connect_timeout.min(settings.timeout))
+        )
+    } else if error.is_timeout() {
+        format!("timed out: no answer within {}", seconds(settings.timeout))
     } else if error.is_connect() {
         format!("cannot connect: {}", causes(&error))
     } else {
@@ -292,7 +420,7 @@ fn describe(error: reqwest::Error, timeout: Duration) -> String {
 
 /// The innermost messages of an error chain: the specific cause ("Connection refused",
 /// "invalid peer certificate: UnknownIssuer"), not the generic wrappers around it.
-fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut chain = vec![error.to_string()];
     let mut source = error.source();
     while let Some(inner) = source {
@@ -323,6 +451,25 @@ fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     } else {
         kept.join(": ")
     }
+}
+
+/// Whether rustls refused something: a certificate, a protocol, an alert from the server.
+fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(inner) = next {
+        if inner.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        // io::Error's source() skips the error it wraps: look inside it.
+        if let Some(wrapped) = (inner.downcast_ref::<std::io::Error>()).and_then(|io| io.get_ref())
+        {
+            if is_tls_failure(wrapped) {
+                return true;
+            }
+        }
+        next = inner.source();
+    }
+    false
 }
 
 fn is_timeout_io(error: &std::io::Error) -> bool {

@@ -6,7 +6,7 @@
 //! credentials and says what happened. No credential ever reaches a message or the report.
 
 mod hcp;
-mod http;
+pub(crate) mod http;
 
 use reqwest::Url;
 
