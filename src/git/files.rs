@@ -120,6 +120,28 @@ impl GitIndex {
     }
 }
 
+/// git's order of tree entries: by name, a directory's name read as if it ended in `/`.
+fn git_order(a: &TreeEntry, b: &TreeEntry) -> std::cmp::Ordering {
+    sort_key(a).cmp(sort_key(b))
+}
+
+fn sort_key(entry: &TreeEntry) -> impl Iterator<Item = u8> + '_ {
+    let slash = (entry.kind == TreeEntryKind::Tree).then_some(b'/');
+    entry.name.bytes().chain(slash)
+}
+
+/// The entry named `name` in entries in git's order: searched as a file, then as a directory
+/// (whose place in the order differs), each by halves.
+fn find_entry<'e>(entries: &'e [TreeEntry], name: &str) -> Option<&'e TreeEntry> {
+    for slash in [None, Some(b'/')] {
+        let wanted = name.bytes().chain(slash);
+        if let Ok(i) = entries.binary_search_by(|e| sort_key(e).cmp(wanted.clone())) {
+            return Some(&entries[i]);
+        }
+    }
+    None
+}
+
 impl TreeReader {
     /// The entries of tree `id`, or `None` when it is not a readable tree.
     pub fn entries(&mut self, id: ObjectId) -> Option<Arc<[TreeEntry]>> {
@@ -131,7 +153,7 @@ impl TreeReader {
         if object.kind() != ObjectType::Tree {
             return None;
         }
-        let entries: Arc<[TreeEntry]> = tree::entries(object.data())?
+        let mut entries: Vec<TreeEntry> = tree::entries(object.data())?
             .into_iter()
             .map(|e| TreeEntry {
                 name: String::from_utf8_lossy(e.name).into_owned(),
@@ -143,6 +165,12 @@ impl TreeReader {
                 },
             })
             .collect();
+        // git writes entries in this order; a tree that breaks it (hand-made, or lossy
+        // names) is put in it, so that lookups can search by halves.
+        if !entries.is_sorted_by(|a, b| git_order(a, b).is_le()) {
+            entries.sort_by(git_order);
+        }
+        let entries: Arc<[TreeEntry]> = entries.into();
         self.trees.insert(id, entries.clone());
         Some(entries)
     }
@@ -152,7 +180,7 @@ impl TreeReader {
         let mut id = root;
         for part in path.split('/').filter(|p| !p.is_empty()) {
             let entries = self.entries(id)?;
-            id = entries.iter().find(|e| e.name == part)?.id;
+            id = find_entry(&entries, part)?.id;
         }
         Some(id)
     }
@@ -204,5 +232,43 @@ impl TreeReader {
     /// How many distinct trees this reader has read.
     pub fn trees_read(&self) -> usize {
         self.trees.len()
+    }
+}
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::*;
+
+    fn entry(name: &str, kind: TreeEntryKind) -> TreeEntry {
+        TreeEntry {
+            name: name.into(),
+            id: ObjectId::from_hex("0000000000000000000000000000000000000000").unwrap(),
+            kind,
+        }
+    }
+
+    #[test]
+    fn entries_are_found_by_halves_in_gits_order() {
+        // git's order: `a.b` (file) before `a` (a directory, read as `a/`) before `a0`.
+        let mut entries = vec![
+            entry("a.b", TreeEntryKind::File),
+            entry("a", TreeEntryKind::Tree),
+            entry("a0", TreeEntryKind::File),
+            entry("b", TreeEntryKind::Other),
+        ];
+        assert!(entries.is_sorted_by(|x, y| git_order(x, y).is_le()));
+        for name in ["a.b", "a", "a0", "b"] {
+            assert_eq!(
+                find_entry(&entries, name).map(|e| e.name.as_str()),
+                Some(name)
+            );
+        }
+        assert!(find_entry(&entries, "c").is_none());
+        entries.reverse();
+        entries.sort_by(git_order);
+        assert_eq!(
+            find_entry(&entries, "a").map(|e| e.kind),
+            Some(TreeEntryKind::Tree)
+        );
     }
 }

@@ -67,6 +67,9 @@ pub fn join(dir: &str, name: &str) -> String {
 }
 
 /// Reads configurations out of the git index, parsing each blob once.
+/// Directories a configuration was read from, each with the tree found there (or none).
+pub type Probes = Vec<(String, Option<ObjectId>)>;
+
 pub struct Loader<'i> {
     pub index: &'i GitIndex,
     pub reader: TreeReader,
@@ -152,8 +155,43 @@ impl<'i> Loader<'i> {
     /// The configuration rooted at `root` at `commit`, or `None` when the commit has no such
     /// directory or it holds no configuration file.
     pub fn configuration(&mut self, commit: ObjectId, root: &str) -> Option<Configuration> {
+        self.configuration_probed(commit, root).0
+    }
+
+    /// [`Loader::configuration`], and every directory it looked up with what it found there:
+    /// a commit where each of them holds the same tree (or is still missing) has the same
+    /// configuration, which [`Loader::same_trees`] tells without building it.
+    pub fn configuration_probed(
+        &mut self,
+        commit: ObjectId,
+        root: &str,
+    ) -> (Option<Configuration>, Probes) {
+        let mut probes = Vec::new();
+        let config = self.build(commit, root, &mut probes);
+        (config, probes)
+    }
+
+    /// Whether every probed directory holds the same tree at `commit`.
+    pub fn same_trees(&mut self, commit: ObjectId, probes: &Probes) -> bool {
+        let Some(root_tree) = self.index.commit_tree(&commit) else {
+            return false;
+        };
+        !probes.is_empty()
+            && probes
+                .iter()
+                .all(|(dir, tree)| self.reader.dir_at(root_tree, dir) == *tree)
+    }
+
+    fn build(
+        &mut self,
+        commit: ObjectId,
+        root: &str,
+        probes: &mut Probes,
+    ) -> Option<Configuration> {
         let root_tree = self.index.commit_tree(&commit)?;
-        let tree = self.reader.dir_at(root_tree, root)?;
+        let tree = self.reader.dir_at(root_tree, root);
+        probes.push((root.to_string(), tree));
+        let tree = tree?;
         let module = self.module(tree)?;
         if module.files.is_empty() {
             return None;
@@ -172,13 +210,19 @@ impl<'i> Loader<'i> {
         };
         let mut next = 0;
         while next < config.nodes.len() {
-            self.add_children(&mut config, root_tree, next);
+            self.add_children(&mut config, root_tree, next, probes);
             next += 1;
         }
         Some(config)
     }
 
-    fn add_children(&mut self, config: &mut Configuration, root_tree: ObjectId, node: usize) {
+    fn add_children(
+        &mut self,
+        config: &mut Configuration,
+        root_tree: ObjectId,
+        node: usize,
+        probes: &mut Probes,
+    ) {
         if config.nodes[node].calls.len() >= MAX_DEPTH {
             return;
         }
@@ -187,7 +231,9 @@ impl<'i> Loader<'i> {
             let Some(dir) = call.local_dir(&config.nodes[node].dir) else {
                 continue;
             };
-            let Some(tree) = self.reader.dir_at(root_tree, &dir) else {
+            let tree = self.reader.dir_at(root_tree, &dir);
+            probes.push((dir.clone(), tree));
+            let Some(tree) = tree else {
                 continue;
             };
             let Some(child) = self.module(tree) else {

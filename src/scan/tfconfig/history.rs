@@ -7,6 +7,7 @@
 //! Each commit costs a few tree look-ups, almost all answered from the reader's cache (most
 //! subtrees are shared with the parent), and each distinct directory tree is analysed once.
 
+use super::config::Probes;
 use super::config::{Configuration, Loader};
 use super::eval::{scopes, Scope};
 use crate::git::ObjectId;
@@ -25,15 +26,30 @@ pub struct Version {
 pub fn versions(loader: &mut Loader<'_>, root: &str) -> Vec<Version> {
     type Key = Option<Vec<(String, ObjectId)>>;
     let mut keys: HashMap<ObjectId, Arc<Key>> = HashMap::new();
+    // What each commit's configuration was read from, shared along unchanged stretches.
+    let mut probes: HashMap<ObjectId, Arc<Probes>> = HashMap::new();
     let mut out = Vec::new();
     for commit in loader.index.release_history() {
-        let config = loader.configuration(commit, root);
-        let key: Arc<Key> = Arc::new(config.as_ref().map(Configuration::key));
         let parents = loader
             .index
             .commit(&commit)
             .map(|c| c.parents.clone())
             .unwrap_or_default();
+        // Most commits change nothing the configuration is read from: when every directory
+        // read for the first parent holds the same tree here, so does the configuration.
+        if let Some(first) = parents.first() {
+            if let (Some(parent_probes), Some(parent_key)) = (probes.get(first), keys.get(first)) {
+                if loader.same_trees(commit, parent_probes) {
+                    let (key, shared) = (Arc::clone(parent_key), Arc::clone(parent_probes));
+                    keys.insert(commit, key);
+                    probes.insert(commit, shared);
+                    continue;
+                }
+            }
+        }
+        let (config, read_from) = loader.configuration_probed(commit, root);
+        probes.insert(commit, Arc::new(read_from));
+        let key: Arc<Key> = Arc::new(config.as_ref().map(Configuration::key));
         let parent_keys: Vec<&Arc<Key>> = parents.iter().filter_map(|p| keys.get(p)).collect();
         let changed = if parent_keys.is_empty() {
             key.is_some()

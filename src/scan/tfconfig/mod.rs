@@ -98,8 +98,13 @@ pub fn attach(
         })
         .collect();
     let outcome = check(&states, components, index);
+    let mut by_path: HashMap<String, usize> = HashMap::new();
+    for (i, input) in inputs.iter().enumerate() {
+        by_path.entry(input.path.clone()).or_insert(i);
+    }
     for (display, note) in outcome.state_notes {
-        if let Some(input) = inputs.iter_mut().find(|i| i.path == display) {
+        if let Some(&i) = by_path.get(&display) {
+            let input = &mut inputs[i];
             input.detail = format!("{}; {note}", input.detail);
         }
     }
@@ -133,11 +138,24 @@ pub fn check(states: &[StateRef<'_>], components: &mut [Component], index: &GitI
         roots: None,
         tip_configs: HashMap::new(),
         histories: HashMap::new(),
+        up_to_tip: None,
         reported: BTreeSet::new(),
         stats: Stats::default(),
     };
+    // Each state's components, found once: a thousand states of fifty thousand components
+    // would otherwise compare every component with every state.
+    let mut by_state: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, component) in components.iter().enumerate() {
+        if let Some(state) = component.properties.get("state") {
+            by_state.entry(state.clone()).or_default().push(i);
+        }
+    }
     for state in states {
-        stage.check_state(state, components, &mut outcome);
+        let mine = by_state
+            .get(state.display)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        stage.check_state(state, components, mine, &mut outcome);
     }
     stage.stats.blobs_parsed = stage.loader.blobs_parsed;
     stage.stats.trees_read = stage.loader.reader.trees_read();
@@ -163,6 +181,8 @@ struct Stage<'i> {
     roots: Option<Vec<String>>,
     tip_configs: HashMap<(ObjectId, String), Option<Arc<Read>>>,
     histories: HashMap<String, Arc<Vec<Version>>>,
+    /// The release history up to the tip, computed the first time it is needed.
+    up_to_tip: Option<std::collections::HashSet<ObjectId>>,
     /// Configurations already listed in the scope.
     reported: BTreeSet<String>,
     stats: Stats,
@@ -201,10 +221,12 @@ impl Stage<'_> {
         versions
     }
 
+    /// `mine`: the positions in `components` of the state's components.
     fn check_state(
         &mut self,
         state: &StateRef<'_>,
         components: &mut [Component],
+        mine: &[usize],
         outcome: &mut Outcome,
     ) {
         let short = self.tip.short();
@@ -239,10 +261,8 @@ impl Stage<'_> {
         let yor = yor_index(&read.config);
         let mut answered: BTreeSet<(usize, usize)> = BTreeSet::new();
         let (mut compared, mut not_compared) = (0usize, 0usize);
-        for component in components.iter_mut() {
-            if component.properties.get("state").map(String::as_str) != Some(state.display) {
-                continue;
-            }
+        for &position in mine {
+            let component = &mut components[position];
             let address = component
                 .properties
                 .get("address")
@@ -611,9 +631,12 @@ impl Stage<'_> {
             .rposition(|v| v.commit == self.tip)
             .or_else(|| {
                 // The tip changed nothing: its version is the last one before it.
-                let history = self.index.release_history();
-                let tip_at = history.iter().position(|c| *c == self.tip)?;
-                let before: BTreeSet<ObjectId> = history[..=tip_at].iter().copied().collect();
+                let before = self.up_to_tip.get_or_insert_with(|| {
+                    let history = self.index.release_history();
+                    let tip_at = history.iter().position(|c| *c == self.tip);
+                    let upto = tip_at.map(|t| &history[..=t]).unwrap_or(&[]);
+                    upto.iter().copied().collect()
+                });
                 versions.iter().rposition(|v| before.contains(&v.commit))
             })?;
         let address = lookup::relative_address(
