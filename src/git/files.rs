@@ -179,8 +179,12 @@ impl TreeReader {
     pub fn entry_at(&mut self, root: ObjectId, path: &str) -> Option<ObjectId> {
         let mut id = root;
         for part in path.split('/').filter(|p| !p.is_empty()) {
-            let entries = self.entries(id)?;
-            id = find_entry(&entries, part)?.id;
+            // A tree read before is searched in place, without taking a share of it: this
+            // runs for every directory of every commit of a configuration's history.
+            id = match self.trees.get(&id) {
+                Some(entries) => find_entry(entries, part)?.id,
+                None => find_entry(&self.entries(id)?, part)?.id,
+            };
         }
         Some(id)
     }
