@@ -136,11 +136,13 @@ fn file_name(path: &str) -> &str {
 fn by_file_name(index: &GitIndex) -> HashMap<&str, Vec<&BlobRecord>> {
     let mut out: HashMap<&str, Vec<&BlobRecord>> = HashMap::new();
     for blob in index.blobs() {
-        for path in &blob.paths {
-            let entry = out.entry(file_name(path)).or_default();
-            if !entry.iter().any(|b| b.id == blob.id) {
-                entry.push(blob);
-            }
+        // A blob at several paths with one file name is listed once under that name (looking
+        // it up in the name's list instead was quadratic: `main.tf` has thousands of blobs).
+        let mut names: Vec<&str> = blob.paths.iter().map(|p| file_name(p)).collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            out.entry(name).or_default().push(blob);
         }
     }
     out
