@@ -13,10 +13,10 @@
 //! rest of the audit goes on.
 
 mod support;
+use support::{run, Run};
 
 use assert_cmd::Command;
 use provenant::model::{Input, InputStatus};
-use provenant::report::Report;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -50,35 +50,7 @@ fn provenant(dir: &Path) -> Command {
     cmd
 }
 
-struct Run {
-    code: Option<i32>,
-    report: Report,
-    printed: String,
-}
-
-fn run(mut cmd: Command) -> Run {
-    let out = cmd.output().unwrap();
-    let printed = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("no JSON report ({e}):\n{printed}"));
-    Run {
-        code: out.status.code(),
-        report,
-        printed,
-    }
-}
-
 impl Run {
-    fn input(&self, path: &str) -> &Input {
-        (self.report.scope.inputs.iter())
-            .find(|i| i.path == path)
-            .unwrap_or_else(|| panic!("no input {path} in {:#?}", self.report.scope.inputs))
-    }
-
     fn assert_read(&self, path: &str) -> &Input {
         let input = self.input(path);
         assert_eq!(input.status, InputStatus::Read, "{path}: {}", input.detail);

@@ -7,10 +7,10 @@
 //! ever printed.
 
 mod support;
+use support::{run, Run};
 
 use assert_cmd::Command;
-use provenant::model::{Input, InputStatus};
-use provenant::report::Report;
+use provenant::model::InputStatus;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -237,36 +237,7 @@ fn state(commit: &str, name: &str) -> String {
     )
 }
 
-struct Run {
-    code: Option<i32>,
-    report: Report,
-    /// stdout and stderr together, to look for secrets in.
-    printed: String,
-}
-
-fn run(mut cmd: Command) -> Run {
-    let out = cmd.output().unwrap();
-    let printed = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("no JSON report ({e}):\n{printed}"));
-    Run {
-        code: out.status.code(),
-        report,
-        printed,
-    }
-}
-
 impl Run {
-    fn input(&self, path: &str) -> &Input {
-        (self.report.scope.inputs.iter())
-            .find(|i| i.path == path)
-            .unwrap_or_else(|| panic!("no input {path} in {:#?}", self.report.scope.inputs))
-    }
-
     /// The input was read and its digest is that of `served`.
     fn assert_read(&self, path: &str, served: &str) {
         let input = self.input(path);

@@ -16,3 +16,37 @@ pub fn repository(dir: &Path) -> String {
         .unwrap()
         .to_string()
 }
+
+/// One run of the binary whose stdout is a JSON report.
+pub struct Run {
+    pub code: Option<i32>,
+    pub report: provenant::report::Report,
+    /// stdout and stderr together, to look for secrets in.
+    pub printed: String,
+}
+
+/// Runs `cmd` and reads its JSON report; anything else on stdout fails the test.
+pub fn run(mut cmd: assert_cmd::Command) -> Run {
+    let out = cmd.output().unwrap();
+    let printed = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}):\n{printed}"));
+    Run {
+        code: out.status.code(),
+        report,
+        printed,
+    }
+}
+
+impl Run {
+    /// The scope entry for `path`; a missing one fails the test.
+    pub fn input(&self, path: &str) -> &provenant::model::Input {
+        (self.report.scope.inputs.iter())
+            .find(|i| i.path == path)
+            .unwrap_or_else(|| panic!("no input {path} in {:#?}", self.report.scope.inputs))
+    }
+}
