@@ -121,7 +121,7 @@ impl Node {
     }
 
     /// The tag's name as written (`!vault`, `!!str`).
-    fn tag(&self) -> Option<&Tag> {
+    pub fn tag(&self) -> Option<&Tag> {
         match self {
             Node::Scalar { tag, .. } | Node::Seq { tag, .. } | Node::Map { tag, .. } => {
                 tag.as_ref()
@@ -285,25 +285,26 @@ impl Builder {
     }
 }
 
-/// Turns nodes into values, charging every value made against a budget so that aliases
-/// cannot multiply a small document into an enormous one.
-pub struct Converter {
-    budget: usize,
+/// How many values the nodes of a document may expand to: every value made is charged, so
+/// that aliases cannot multiply a small document into an enormous one.
+pub struct ExpansionBudget {
+    left: usize,
 }
 
-impl Converter {
+impl ExpansionBudget {
     /// A budget fit for a document of `text_len` bytes: generous for merge keys reused on every
     /// host, far below what an alias bomb asks for.
     pub fn for_text(text_len: usize) -> Self {
-        Converter {
-            budget: (text_len.saturating_mul(16)).max(1_000_000),
+        ExpansionBudget {
+            left: (text_len.saturating_mul(16)).max(1_000_000),
         }
     }
 
-    fn charge(&mut self, node: &Node, amount: usize) -> Result<(), YamlError> {
-        match self.budget.checked_sub(amount) {
+    /// Takes `amount` from the budget, or fails at `node`'s line when it is spent.
+    pub fn charge(&mut self, node: &Node, amount: usize) -> Result<(), YamlError> {
+        match self.left.checked_sub(amount) {
             Some(rest) => {
-                self.budget = rest;
+                self.left = rest;
                 Ok(())
             }
             None => Err(YamlError {
@@ -313,6 +314,23 @@ impl Converter {
                     .into(),
             }),
         }
+    }
+}
+
+/// Turns nodes into values under an [`ExpansionBudget`].
+pub struct Converter {
+    budget: ExpansionBudget,
+}
+
+impl Converter {
+    pub fn for_text(text_len: usize) -> Self {
+        Converter {
+            budget: ExpansionBudget::for_text(text_len),
+        }
+    }
+
+    fn charge(&mut self, node: &Node, amount: usize) -> Result<(), YamlError> {
+        self.budget.charge(node, amount)
     }
 
     /// The value of a node, typed as Ansible types it.

@@ -10,7 +10,7 @@
 //! line. Only the classes Puppet writes into reports are accepted, as Puppet's own loader
 //! accepts only those: `!ruby/object:Kernel` or any other class is refused, with its line.
 
-use crate::scan::ansible::yaml::{Node, Style, YamlError};
+use crate::scan::ansible::yaml::{ExpansionBudget, Node, Style, YamlError};
 use crate::scan::json_lines::push_token;
 use saphyr_parser::Tag;
 use serde_json::{Map, Value};
@@ -48,12 +48,12 @@ pub fn parse(text: &str) -> Result<Option<Document>, YamlError> {
     let Some(root) = crate::scan::ansible::yaml::parse(text)? else {
         return Ok(None);
     };
-    let root_class = match node_tag(&root).map(tag_text) {
+    let root_class = match root.tag().map(tag_text) {
         Some(t) => t.strip_prefix("!ruby/object:").map(str::to_string),
         None => None,
     };
     let mut converter = Converter {
-        budget: text.len().saturating_mul(16).max(1_000_000),
+        budget: ExpansionBudget::for_text(text.len()),
         lines: HashMap::new(),
     };
     let mut pointer = String::new();
@@ -66,24 +66,13 @@ pub fn parse(text: &str) -> Result<Option<Document>, YamlError> {
 }
 
 struct Converter {
-    budget: usize,
+    budget: ExpansionBudget,
     lines: HashMap<String, u32>,
 }
 
 impl Converter {
     fn charge(&mut self, node: &Node, amount: usize) -> Result<(), YamlError> {
-        match self.budget.checked_sub(amount) {
-            Some(rest) => {
-                self.budget = rest;
-                Ok(())
-            }
-            None => Err(YamlError {
-                line: node.line(),
-                message: "aliases expand this document to far more values than it holds (an \
-                          alias bomb?): refusing to expand it"
-                    .into(),
-            }),
-        }
+        self.budget.charge(node, amount)
     }
 
     fn value(
@@ -93,7 +82,7 @@ impl Converter {
         depth: usize,
     ) -> Result<Value, YamlError> {
         self.charge(node, 1)?;
-        let tag = node_tag(node).map(tag_text);
+        let tag = node.tag().map(tag_text);
         if let Some(tag) = &tag {
             check_tag(tag, node)?;
         }
@@ -156,7 +145,7 @@ impl Converter {
         let mut stack = vec![node];
         while let Some(node) = stack.pop() {
             self.charge(node, 1)?;
-            if let Some(tag) = node_tag(node).map(tag_text) {
+            if let Some(tag) = node.tag().map(tag_text) {
                 check_tag(&tag, node)?;
             }
             match node {
@@ -184,12 +173,6 @@ impl Converter {
                 message: "expected a scalar mapping key, found a mapping or a sequence".into(),
             }),
         }
-    }
-}
-
-fn node_tag(node: &Node) -> Option<&Tag> {
-    match node {
-        Node::Scalar { tag, .. } | Node::Seq { tag, .. } | Node::Map { tag, .. } => tag.as_ref(),
     }
 }
 
