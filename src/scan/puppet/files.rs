@@ -66,39 +66,21 @@ pub fn list(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// Reads one file into its scope entry and what it held.
 pub fn read_file(path: &Path, display: &str) -> (Input, Parsed) {
-    let unreadable = |kind, detail: String, line, sha256| {
-        (
-            Input {
-                path: display.to_string(),
-                kind,
-                sha256,
-                status: InputStatus::Unreadable,
-                detail,
-                line,
-            },
-            Parsed::default(),
-        )
-    };
+    let failed = |detail: String| entry(display, None, Err((InputKind::Unknown, detail, None)));
     match std::fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_FILE_BYTES => {
-            return unreadable(
-                InputKind::Unknown,
-                format!(
-                    "{} bytes: larger than the 512 MiB a Puppet document may be",
-                    meta.len()
-                ),
-                None,
-                None,
-            )
+            return failed(format!(
+                "{} bytes: larger than the 512 MiB a Puppet document may be",
+                meta.len()
+            ))
         }
         Ok(_) => {}
-        Err(e) => return unreadable(InputKind::Unknown, format!("cannot open: {e}"), None, None),
+        Err(e) => return failed(format!("cannot open: {e}")),
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return unreadable(InputKind::Unknown, format!("cannot read: {e}"), None, None),
-    };
-    read_bytes(&bytes, display)
+    match std::fs::read(path) {
+        Ok(bytes) => read_bytes(&bytes, display),
+        Err(e) => failed(format!("cannot read: {e}")),
+    }
 }
 
 /// Reads a document's bytes (from a file, or fetched).
@@ -115,30 +97,30 @@ pub fn read_bytes(bytes: &[u8], display: &str) -> (Input, Parsed) {
             }
         }
     };
-    match result {
-        Ok((kind, detail, parsed)) => (
-            Input {
-                path: display.to_string(),
-                kind,
-                sha256,
-                status: InputStatus::Read,
-                detail,
-                line: None,
-            },
-            parsed,
-        ),
+    entry(display, sha256, result)
+}
+
+/// The scope entry for what reading a document came to.
+fn entry(display: &str, sha256: Option<String>, outcome: Outcome) -> (Input, Parsed) {
+    let (kind, status, detail, line, parsed) = match outcome {
+        Ok((kind, detail, parsed)) => (kind, InputStatus::Read, detail, None, parsed),
         Err((kind, detail, line)) => (
-            Input {
-                path: display.to_string(),
-                kind,
-                sha256,
-                status: InputStatus::Unreadable,
-                detail,
-                line,
-            },
+            kind,
+            InputStatus::Unreadable,
+            detail,
+            line,
             Parsed::default(),
         ),
-    }
+    };
+    let input = Input {
+        path: display.to_string(),
+        kind,
+        sha256,
+        status,
+        detail,
+        line,
+    };
+    (input, parsed)
 }
 
 type Outcome = Result<(InputKind, String, Parsed), (InputKind, String, Option<u32>)>;
