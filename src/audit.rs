@@ -13,6 +13,7 @@ use crate::progress::Progress;
 use crate::report::{PolicyScope, Report, RepositoryScope, RuleInfo, Scope, Tool, SCHEMA_VERSION};
 use crate::rules::{self, Context};
 use crate::scan::{discover::discover_states, remote, scan_state_bytes, tfconfig, StateScan};
+use crate::timings::Timings;
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -63,7 +64,15 @@ pub enum AuditError {
 
 /// Runs an audit and returns its report. Errors are the cases where no report can be made.
 pub fn run(options: &AuditOptions, progress: &Progress) -> Result<Report, AuditError> {
-    let timings = progress.timings();
+    run_timed(options, progress, &progress.timings())
+}
+
+/// [`run`], with its stages timed in `timings` (which a caller keeps to time what follows).
+pub fn run_timed(
+    options: &AuditOptions,
+    progress: &Progress,
+    timings: &Timings,
+) -> Result<Report, AuditError> {
     let paths = input_paths(options)?;
     let ((scanned, (ansible, puppet)), index) = rayon::join(
         || {
@@ -136,9 +145,9 @@ pub fn run(options: &AuditOptions, progress: &Progress) -> Result<Report, AuditE
     let named: Vec<(String, String)> = (options.state_configurations.iter())
         .map(|(path, dir)| (display_path(path, &options.base_dir), dir.clone()))
         .collect();
-    let absent_declarations =
+    let (absent_declarations, stats) =
         tfconfig::attach(&documents, &named, &mut components, &mut inputs, &index);
-    stage.end();
+    stage.end_noting(configuration_note(&stats));
 
     let stage = timings.start("rules");
     let repository = repository_scope(&index, &options.base_dir);
@@ -189,6 +198,19 @@ pub fn run(options: &AuditOptions, progress: &Progress) -> Result<Report, AuditE
 fn open_index(options: &AuditOptions) -> Result<(GitIndex, CacheOutcome), GitIndexError> {
     let branches = &options.policy.release_branches;
     GitIndex::open_with_cache(&options.repo, branches, &options.git_cache)
+}
+
+/// `39,512 versions read over the release history, 7,301 blobs parsed, 3,997 of 612,000
+/// values differ`, for `--verbose`.
+fn configuration_note(stats: &tfconfig::Stats) -> String {
+    use crate::timings::count;
+    format!(
+        "{} versions read over the release history, {} blobs parsed, {} of {} values differ",
+        count(stats.versions),
+        count(stats.blobs_parsed),
+        count(stats.differences),
+        count(stats.attributes_compared),
+    )
 }
 
 /// `50,000 commits, 3,211 blobs; cache: extended by 1 commit`, for `--verbose`.

@@ -30,8 +30,10 @@ pub fn run(cli: Cli) -> Result<u8> {
 fn audit(args: AuditArgs) -> Result<u8> {
     let options = audit_options(&args.inputs, &args.policy, args.outcome.baseline.as_deref())?;
     let progress = Progress::for_terminal(args.outcome.quiet).with_timings(args.outcome.verbose);
-    let report = audit::run(&options, &progress)?;
-    emit(&report, &args.output)?;
+    // Declared before the report, so that its lines print after the report is written.
+    let timings = progress.timings();
+    let report = audit::run_timed(&options, &progress, &timings)?;
+    timings.stage("output", || emit(&report, &args.output))?;
     let fail_on = match args.outcome.fail_on {
         FailOnArg::Error => FailOn::Severity(Severity::Error),
         FailOnArg::Warning => FailOn::Severity(Severity::Warning),
@@ -291,18 +293,27 @@ fn explain(name: &str) -> Result<u8> {
 /// Renders the report to `--output` or stdout.
 fn emit(report: &Report, args: &OutputArgs) -> Result<()> {
     match &args.output {
-        Some(path) => {
-            let mut buffer = Vec::new();
-            args.format.renderer().render(report, &mut buffer)?;
-            std::fs::write(path, buffer).with_context(|| format!("cannot write {}", path.display()))
-        }
+        Some(path) => write_file(path, |out| args.format.renderer().render(report, out))
+            .with_context(|| format!("cannot write {}", path.display())),
         None => {
-            let mut out = io::stdout().lock();
+            // Buffered: stdout's own writer flushes at every newline, a system call per line of
+            // a report that may have millions.
+            let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
             // Colour only here: on a terminal, without NO_COLOR.
             let renderer = args.format.stdout_renderer();
             ignore_broken_pipe(renderer.render(report, &mut out).and_then(|_| out.flush()))
         }
     }
+}
+
+/// Writes `path` (through links and devices, as a shell's `>` does) as the report renders.
+fn write_file(
+    path: &Path,
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut out = io::BufWriter::with_capacity(1 << 16, std::fs::File::create(path)?);
+    render(&mut out)?;
+    out.flush()
 }
 
 /// A reader that stops early (`provenant audit | head`) is not an error.

@@ -41,6 +41,8 @@ struct Stage {
     place: usize,
     took: Duration,
     note: String,
+    /// The process's peak resident memory when the stage ended, where the system tells.
+    peak: Option<u64>,
 }
 
 impl Timings {
@@ -101,18 +103,27 @@ impl Timings {
                 } else {
                     format!(" ({})", s.note)
                 };
-                format!("provenant: {} {}{note}", s.name, seconds(s.took))
+                let peak = s.peak.map(|p| format!(", peak memory {}", size(p)));
+                format!(
+                    "provenant: {} {}{}{note}",
+                    s.name,
+                    seconds(s.took),
+                    peak.unwrap_or_default()
+                )
             })
             .collect();
+        let peak = peak_memory().map(|p| format!(", peak memory {}", size(p)));
         lines.push(format!(
-            "provenant: total {}",
-            seconds(self.started.elapsed())
+            "provenant: total {}{}",
+            seconds(self.started.elapsed()),
+            peak.unwrap_or_default()
         ));
         lines
     }
 
-    fn record(&self, stage: Stage) {
+    fn record(&self, mut stage: Stage) {
         if self.enabled {
+            stage.peak = peak_memory();
             let mut stages = self.stages.lock().unwrap_or_else(|e| e.into_inner());
             stages.push(stage);
         }
@@ -156,12 +167,32 @@ impl Drop for StageTimer<'_> {
             place: self.place,
             took: self.start.elapsed(),
             note: std::mem::take(&mut self.note),
+            peak: None,
         });
     }
 }
 
 fn seconds(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
+}
+
+/// The peak resident set size of this process so far, in bytes (Linux's `VmHWM`).
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// `812 MiB`, `1.92 GiB`.
+fn size(bytes: u64) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
+    let mib = bytes as f64 / MIB;
+    if mib < 1024.0 {
+        format!("{mib:.0} MiB")
+    } else {
+        format!("{:.2} GiB", mib / 1024.0)
+    }
 }
 
 /// `n` with thousands separated by commas: `50,000`.
@@ -191,9 +222,24 @@ mod tests {
             s.spawn(|| timings.stage("on a thread", || ()));
         });
         let lines = timings.lines();
+        // Peak memory is shown where the system tells it (`, peak memory 12 MiB`).
         let shapes: Vec<String> = lines
             .iter()
-            .map(|l| l.split(' ').filter(|w| w.parse::<f64>().is_err()).collect())
+            .map(|l| {
+                let l = match l.split_once(", peak memory ") {
+                    Some((head, tail)) => {
+                        let unit = if tail.contains(" GiB") {
+                            " GiB"
+                        } else {
+                            " MiB"
+                        };
+                        let (_, rest) = tail.split_once(unit).expect("a size has a unit");
+                        format!("{head}{rest}")
+                    }
+                    None => l.clone(),
+                };
+                l.split(' ').filter(|w| w.parse::<f64>().is_err()).collect()
+            })
             .collect();
         assert_eq!(n, 42);
         assert_eq!(
@@ -214,6 +260,13 @@ mod tests {
         timings.stage("x", || ());
         timings.stage_noting("y", || (), |_| unreachable!("no note when disabled"));
         assert_eq!(timings.lines().len(), 1);
+    }
+
+    #[test]
+    fn sizes_are_in_mebibytes_then_gibibytes() {
+        assert_eq!(size(5 * 1024 * 1024), "5 MiB");
+        assert_eq!(size(1023 * 1024 * 1024), "1023 MiB");
+        assert_eq!(size(2_061_584_302), "1.92 GiB");
     }
 
     #[test]

@@ -41,7 +41,11 @@ pub struct TreeReader {
     repo: Repository,
     trees: HashMap<ObjectId, Arc<[TreeEntry]>>,
     blobs_read: usize,
+    trees_read: usize,
 }
+
+/// How many trees a reader keeps at most (some tens of MiB).
+const MAX_KEPT_TREES: usize = 1 << 16;
 
 impl GitIndex {
     /// A reader of this repository's trees and blobs, for one thread.
@@ -51,6 +55,7 @@ impl GitIndex {
             repo,
             trees: HashMap::new(),
             blobs_read: 0,
+            trees_read: 0,
         })
     }
 
@@ -171,8 +176,40 @@ impl TreeReader {
             entries.sort_by(git_order);
         }
         let entries: Arc<[TreeEntry]> = entries.into();
+        if self.trees.len() >= MAX_KEPT_TREES {
+            // Bounded: a walk over a long history would otherwise keep every tree it met.
+            // Those it needs again are read again.
+            self.trees.clear();
+        }
         self.trees.insert(id, entries.clone());
+        self.trees_read += 1;
         Some(entries)
+    }
+
+    /// The subdirectories of tree `id`, sorted by name, read without keeping the tree: for
+    /// walks over many commits' trees that each look at once.
+    pub fn subtrees_uncached(&mut self, id: ObjectId) -> Option<Vec<(String, ObjectId)>> {
+        let mut dirs: Vec<(String, ObjectId)> = match self.trees.get(&id) {
+            Some(entries) => entries
+                .iter()
+                .filter(|e| e.kind == TreeEntryKind::Tree)
+                .map(|e| (e.name.clone(), e.id))
+                .collect(),
+            None => {
+                let odb = self.repo.odb().ok()?;
+                let object = odb.read(id.to_git()).ok()?;
+                if object.kind() != ObjectType::Tree {
+                    return None;
+                }
+                tree::entries(object.data())?
+                    .into_iter()
+                    .filter(|e| e.kind == EntryKind::Tree)
+                    .map(|e| (String::from_utf8_lossy(e.name).into_owned(), e.id))
+                    .collect()
+            }
+        };
+        dirs.sort_unstable();
+        Some(dirs)
     }
 
     /// The id of the entry at `path` below tree `root` (`""` is `root` itself).
@@ -233,9 +270,9 @@ impl TreeReader {
         self.blobs_read
     }
 
-    /// How many distinct trees this reader has read.
+    /// How many trees this reader has read.
     pub fn trees_read(&self) -> usize {
-        self.trees.len()
+        self.trees_read
     }
 }
 

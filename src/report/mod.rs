@@ -3,6 +3,8 @@
 //! compute verdicts. Its JSON form is the archive format, versioned by [`SCHEMA_VERSION`] and
 //! documented in `docs/report-format.md`.
 
+mod canonical;
+pub use canonical::{canonical_json, canonical_sha256, write_canonical};
 mod common;
 mod dot;
 mod github;
@@ -231,7 +233,7 @@ impl Report {
     /// Anyone can recompute it from the JSON report to check it was not altered.
     pub fn seal(&mut self) {
         self.digest = String::new();
-        self.digest = crate::model::id::sha256_hex(canonical_json(self).as_bytes());
+        self.digest = canonical::canonical_sha256(self);
     }
 
     /// Whether `digest` matches the content.
@@ -240,25 +242,6 @@ impl Report {
         copy.seal();
         copy.digest == self.digest
     }
-}
-
-/// The canonical JSON text of any serialisable value: keys sorted, no whitespace.
-pub fn canonical_json<T: Serialize>(value: &T) -> String {
-    fn sorted(value: serde_json::Value) -> serde_json::Value {
-        match value {
-            serde_json::Value::Object(map) => {
-                let mut entries: Vec<_> = map.into_iter().map(|(k, v)| (k, sorted(v))).collect();
-                entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-                serde_json::Value::Object(entries.into_iter().collect())
-            }
-            serde_json::Value::Array(items) => {
-                serde_json::Value::Array(items.into_iter().map(sorted).collect())
-            }
-            other => other,
-        }
-    }
-    let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
-    serde_json::to_string(&sorted(value)).unwrap_or_default()
 }
 
 /// An output format: renders a whole report to a writer.
@@ -347,14 +330,5 @@ mod tests {
         assert!(!colour_wanted(false, None, xterm));
         assert!(!colour_wanted(true, Some(OsStr::new("1")), xterm));
         assert!(!colour_wanted(true, None, Some(OsStr::new("dumb"))));
-    }
-
-    #[test]
-    fn canonical_json_sorts_keys_and_drops_whitespace() {
-        let value = serde_json::json!({"b": [1, {"z": true, "a": null}], "a": "x"});
-        assert_eq!(
-            canonical_json(&value),
-            r#"{"a":"x","b":[1,{"a":null,"z":true}]}"#
-        );
     }
 }

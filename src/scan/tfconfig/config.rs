@@ -8,7 +8,7 @@ use super::module::{Module, ModuleFile};
 use super::syntax::{self, Body, ParseError, Syntax};
 use crate::git::{GitIndex, GitIndexError, ObjectId, TreeEntryKind, TreeReader};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// Module calls nest at most this deep (Terraform has no limit; a cycle of local sources
 /// would otherwise never end).
@@ -73,10 +73,16 @@ pub type Probes = Vec<(String, Option<ObjectId>)>;
 pub struct Loader<'i> {
     pub index: &'i GitIndex,
     pub reader: TreeReader,
-    parsed: HashMap<(ObjectId, Syntax), Arc<Result<Body, ParseError>>>,
-    modules: HashMap<ObjectId, Arc<Module>>,
-    /// How many blobs were parsed: one per distinct (blob, syntax).
+    /// Parsed blobs and analysed directories while something holds them: a root module's
+    /// versions are dropped with its history, and with them what only they read.
+    parsed: HashMap<(ObjectId, Syntax), Weak<Result<Body, ParseError>>>,
+    modules: HashMap<ObjectId, Weak<Module>>,
+    /// Local modules other directories call, kept for the whole stage (many root modules
+    /// call the same ones, at the same versions), and the directories of the release tip.
+    kept: HashMap<ObjectId, Arc<Module>>,
+    /// How many blobs were parsed: one per distinct (blob, syntax) while it is held.
     pub blobs_parsed: usize,
+    modules_read: usize,
 }
 
 impl<'i> Loader<'i> {
@@ -86,19 +92,21 @@ impl<'i> Loader<'i> {
             reader: index.tree_reader()?,
             parsed: HashMap::new(),
             modules: HashMap::new(),
+            kept: HashMap::new(),
             blobs_parsed: 0,
+            modules_read: 0,
         })
     }
 
-    /// How many distinct directory trees were analysed.
+    /// How many directory trees were analysed.
     pub fn modules_read(&self) -> usize {
-        self.modules.len()
+        self.modules_read
     }
 
     /// A blob parsed in `syntax`, from the cache when it was parsed before.
     pub fn parse(&mut self, blob: ObjectId, syntax: Syntax) -> Arc<Result<Body, ParseError>> {
-        if let Some(body) = self.parsed.get(&(blob, syntax)) {
-            return body.clone();
+        if let Some(body) = self.parsed.get(&(blob, syntax)).and_then(Weak::upgrade) {
+            return body;
         }
         let body = match self.reader.blob(blob) {
             Some(bytes) => syntax::parse(&bytes, syntax),
@@ -111,14 +119,14 @@ impl<'i> Loader<'i> {
         };
         self.blobs_parsed += 1;
         let body = Arc::new(body);
-        self.parsed.insert((blob, syntax), body.clone());
+        self.parsed.insert((blob, syntax), Arc::downgrade(&body));
         body
     }
 
     /// The declarations of the directory whose tree is `tree`.
     pub fn module(&mut self, tree: ObjectId) -> Option<Arc<Module>> {
-        if let Some(module) = self.modules.get(&tree) {
-            return Some(module.clone());
+        if let Some(module) = self.modules.get(&tree).and_then(Weak::upgrade) {
+            return Some(module);
         }
         let entries = self.reader.entries(tree)?;
         let mut files = Vec::new();
@@ -148,7 +156,18 @@ impl<'i> Loader<'i> {
         // terraform.tfvars first, then *.auto.tfvars in lexical order: later files win.
         var_files.sort_by_key(|f| (!f.name.starts_with("terraform.tfvars"), f.name.clone()));
         let module = Arc::new(Module::new(files, var_files, other_var_files));
-        self.modules.insert(tree, module.clone());
+        self.modules.insert(tree, Arc::downgrade(&module));
+        self.modules_read += 1;
+        Some(module)
+    }
+
+    /// [`Loader::module`], kept for the whole stage.
+    fn kept_module(&mut self, tree: ObjectId) -> Option<Arc<Module>> {
+        if let Some(module) = self.kept.get(&tree) {
+            return Some(module.clone());
+        }
+        let module = self.module(tree)?;
+        self.kept.insert(tree, module.clone());
         Some(module)
     }
 
@@ -236,7 +255,7 @@ impl<'i> Loader<'i> {
             let Some(tree) = tree else {
                 continue;
             };
-            let Some(child) = self.module(tree) else {
+            let Some(child) = self.kept_module(tree) else {
                 continue;
             };
             let mut calls = config.nodes[node].calls.clone();
@@ -280,7 +299,7 @@ impl<'i> Loader<'i> {
             let Some(tree) = self.reader.dir_at(root_tree, dir) else {
                 continue;
             };
-            if let Some(module) = self.module(tree) {
+            if let Some(module) = self.kept_module(tree) {
                 for call in &module.calls {
                     if let Some(child) = call.local_dir(dir) {
                         if &child != dir {

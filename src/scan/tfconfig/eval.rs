@@ -29,6 +29,9 @@ pub struct Scope {
     /// Variables a `-var-file` file in the root directory sets, with that file's name: their
     /// value at apply time cannot be known.
     ambiguous: std::collections::BTreeMap<String, String>,
+    /// `var` and `local` declared to the evaluator, built once: a context holds its own copy
+    /// of every value, and the same scope evaluates every attribute of every instance.
+    context: std::sync::OnceLock<Context<'static>>,
 }
 
 impl Scope {
@@ -46,7 +49,12 @@ impl Scope {
         key: Option<&IndexKey>,
         each_value: Option<&Value>,
     ) -> Result<Value, String> {
-        let mut ctx = self.context();
+        let base = self.context.get_or_init(|| self.context());
+        // Only an expression that reads `count` or `each` needs a context of its own.
+        if key.is_none() || !reads_instance(expr) {
+            return expr.evaluate(base).map_err(|_| why_not(expr, self));
+        }
+        let mut ctx = base.clone();
         match key {
             Some(IndexKey::Int(i)) => {
                 let mut count = hcl::Map::new();
@@ -209,6 +217,30 @@ pub fn settings(
     scope: &Scope,
     key: Option<&IndexKey>,
 ) -> Vec<Setting> {
+    settings_matching(body, repetition, scope, key, None)
+}
+
+/// The one setting at `path` of [`settings`], evaluating nothing else: looking for the
+/// version of a configuration that had a value reads one attribute of many versions.
+pub fn setting_at(
+    body: &Body,
+    repetition: &Repetition,
+    scope: &Scope,
+    key: Option<&IndexKey>,
+    path: &[Step],
+) -> Option<Setting> {
+    settings_matching(body, repetition, scope, key, Some(path))
+        .into_iter()
+        .next()
+}
+
+fn settings_matching(
+    body: &Body,
+    repetition: &Repetition,
+    scope: &Scope,
+    key: Option<&IndexKey>,
+    only: Option<&[Step]>,
+) -> Vec<Setting> {
     let each_value = match (repetition, key) {
         (Repetition::ForEach(expr), Some(IndexKey::Str(k))) => {
             match scope.evaluate(expr, None, None) {
@@ -223,35 +255,55 @@ pub fn settings(
         _ => None,
     };
     let mut out = Vec::new();
-    collect(
-        body,
-        &mut Vec::new(),
+    let instance = Instance {
         scope,
         key,
-        each_value.as_ref(),
-        true,
-        &mut out,
-    );
+        each_value: each_value.as_ref(),
+        only,
+    };
+    collect(body, &mut Vec::new(), &instance, true, &mut out);
     out.sort_by_key(|s| s.line);
     out
+}
+
+/// What [`collect`] evaluates for: the instance, and the one path wanted, if only one.
+struct Instance<'a> {
+    scope: &'a Scope,
+    key: Option<&'a IndexKey>,
+    each_value: Option<&'a Value>,
+    only: Option<&'a [Step]>,
+}
+
+impl Instance<'_> {
+    /// Whether the setting at `path` is wanted (`whole`) or may be below it (not `whole`).
+    fn wants(&self, path: &[Step], whole: bool) -> bool {
+        match self.only {
+            None => true,
+            Some(only) if whole => only == path,
+            Some(only) => only.starts_with(path),
+        }
+    }
 }
 
 fn collect(
     body: &Body,
     path: &mut Vec<Step>,
-    scope: &Scope,
-    key: Option<&IndexKey>,
-    each_value: Option<&Value>,
+    instance: &Instance<'_>,
     top: bool,
     out: &mut Vec<Setting>,
 ) {
+    let scope = instance.scope;
     for attr in &body.attributes {
         if top && META_ARGUMENTS.contains(&attr.name.as_str()) {
             continue;
         }
         path.push(Step::Key(attr.name.clone()));
+        if !instance.wants(path, true) {
+            path.pop();
+            continue;
+        }
         let value = scope
-            .evaluate(&attr.expr, key, each_value)
+            .evaluate(&attr.expr, instance.key, instance.each_value)
             .and_then(|v| serde_json::to_value(&v).map_err(|e| e.to_string()));
         out.push(Setting {
             path: path.clone(),
@@ -269,6 +321,10 @@ fn collect(
         if block.kind == "dynamic" {
             let name = block.labels.first().cloned().unwrap_or_default();
             path.push(Step::Key(name));
+            if !instance.wants(path, true) {
+                path.pop();
+                continue;
+            }
             out.push(Setting {
                 path: path.clone(),
                 line: block.line,
@@ -281,7 +337,9 @@ fn collect(
         let ordinal = ordinals.entry(block.kind.as_str()).or_insert(0);
         path.push(Step::Block(block.kind.clone(), *ordinal));
         *ordinal += 1;
-        collect(&block.body, path, scope, key, each_value, false, out);
+        if instance.wants(path, false) {
+            collect(&block.body, path, instance, false, out);
+        }
         path.pop();
     }
 }
@@ -319,6 +377,17 @@ fn why_not(expr: &Expression, scope: &Scope) -> String {
         }
     });
     reason.unwrap_or_else(|| "not a literal value".into())
+}
+
+/// Whether `expr` refers to `count` or `each` (or may: [`visit`] does not enter `for`).
+fn reads_instance(expr: &Expression) -> bool {
+    let mut found = false;
+    visit(expr, &mut |e| match e {
+        Expression::Variable(v) => found |= matches!(v.as_str(), "count" | "each"),
+        Expression::ForExpr(_) => found = true,
+        _ => {}
+    });
+    found
 }
 
 /// `X` for `var.X`.

@@ -18,6 +18,8 @@
 //! components (`declared_at`, `config`) and in the report's scope: one input per configuration
 //! read, one per file that could not be parsed; rules PV004, PV006 and PV011 judge them.
 
+pub mod backend;
+pub mod changes;
 pub mod compare;
 pub mod config;
 pub mod eval;
@@ -32,6 +34,8 @@ use crate::model::{
     DeclarationStatus, Input, InputKind, InputStatus, Location, ResourceInstance, StateDocument,
     UnappliedValue,
 };
+use backend::{backend_match, BackendMatch, PathName};
+use changes::ReleaseChanges;
 use config::{Configuration, Loader};
 use eval::{Scope, Setting, Step};
 use history::Version;
@@ -60,7 +64,7 @@ pub struct Outcome {
     pub stats: Stats,
 }
 
-/// Figures about the work done, for the benchmark and the inputs' detail.
+/// Figures about the work done, for `--verbose` and the benchmarks.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Stats {
     pub blobs_parsed: usize,
@@ -76,14 +80,14 @@ pub struct Stats {
 /// display path; `named` gives the root module directory for some of them, by state path or a
 /// directory above it), fills the components, adds the configurations and the files that could
 /// not be parsed to `inputs`, and says on each state's input which configuration was chosen
-/// and why. Returns the blocks at the tip that the states do not hold.
+/// and why. Returns the blocks at the tip that the states do not hold, and what it took.
 pub fn attach(
     documents: &[(String, StateDocument)],
     named: &[(String, String)],
     components: &mut [Component],
     inputs: &mut Vec<Input>,
     index: &GitIndex,
-) -> Vec<AbsentDeclaration> {
+) -> (Vec<AbsentDeclaration>, Stats) {
     let states: Vec<StateRef<'_>> = documents
         .iter()
         .map(|(display, document)| StateRef {
@@ -109,7 +113,7 @@ pub fn attach(
         }
     }
     inputs.extend(outcome.inputs);
-    outcome.absent
+    (outcome.absent, outcome.stats)
 }
 
 /// Reads the committed configuration of every state and fills `declared_at` and `config` of
@@ -138,6 +142,7 @@ pub fn check(states: &[StateRef<'_>], components: &mut [Component], index: &GitI
         roots: None,
         tip_configs: HashMap::new(),
         histories: HashMap::new(),
+        changes: None,
         up_to_tip: None,
         reported: BTreeSet::new(),
         stats: Stats::default(),
@@ -150,12 +155,33 @@ pub fn check(states: &[StateRef<'_>], components: &mut [Component], index: &GitI
             by_state.entry(state.clone()).or_default().push(i);
         }
     }
-    for state in states {
+    // The states of one root module one after the other, so that its history (the versions
+    // of its configuration, with every module they read) is dropped once they are done: held
+    // for a thousand root modules, histories were most of the stage's memory.
+    let choices: Vec<Result<Choice, String>> = states.iter().map(|s| stage.choose(s)).collect();
+    let mut order: Vec<usize> = (0..states.len()).collect();
+    order.sort_by(|&a, &b| {
+        let root = |i: usize| choices[i].as_ref().ok().map(|c| c.root.as_str());
+        root(a).cmp(&root(b))
+    });
+    let mut choices: Vec<Option<Result<Choice, String>>> = choices.into_iter().map(Some).collect();
+    for (k, &i) in order.iter().enumerate() {
+        let state = &states[i];
         let mine = by_state
             .get(state.display)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        stage.check_state(state, components, mine, &mut outcome);
+        let choice = choices[i].take().expect("each state is checked once");
+        let root = choice.as_ref().ok().map(|c| c.root.clone());
+        stage.check_state(state, choice, components, mine, &mut outcome);
+        let next_root = order
+            .get(k + 1)
+            .and_then(|&j| choices[j].as_ref())
+            .and_then(|c| c.as_ref().ok())
+            .map(|c| &c.root);
+        if let Some(root) = root.filter(|r| Some(r) != next_root) {
+            stage.histories.remove(&root);
+        }
     }
     stage.stats.blobs_parsed = stage.loader.blobs_parsed;
     stage.stats.trees_read = stage.loader.reader.trees_read();
@@ -178,14 +204,25 @@ struct Stage<'i> {
     index: &'i GitIndex,
     tip: ObjectId,
     loader: Loader<'i>,
-    roots: Option<Vec<String>>,
+    /// The root modules at the tip, found the first time a state needs one.
+    roots: Option<Vec<RootModule>>,
     tip_configs: HashMap<(ObjectId, String), Option<Arc<Read>>>,
     histories: HashMap<String, Arc<Vec<Version>>>,
+    /// What each release commit changed, computed the first time a history is needed.
+    changes: Option<ReleaseChanges>,
     /// The release history up to the tip, computed the first time it is needed.
     up_to_tip: Option<std::collections::HashSet<ObjectId>>,
     /// Configurations already listed in the scope.
     reported: BTreeSet<String>,
     stats: Stats,
+}
+
+/// A root module at the release tip, with the state its backend names.
+struct RootModule {
+    dir: String,
+    read: Arc<Read>,
+    /// The backend's type, its `key`/`path`/`prefix` and that split for matching.
+    backend: Option<(String, String, PathName)>,
 }
 
 /// Which root module a state was matched with, and why.
@@ -215,7 +252,11 @@ impl Stage<'_> {
         if let Some(h) = self.histories.get(root) {
             return h.clone();
         }
-        let versions = Arc::new(history::versions(&mut self.loader, root));
+        if self.changes.is_none() {
+            self.changes = Some(ReleaseChanges::new(self.index));
+        }
+        let changes = self.changes.as_ref().expect("computed above");
+        let versions = Arc::new(history::versions(&mut self.loader, changes, root));
         self.stats.versions += versions.len();
         self.histories.insert(root.to_string(), versions.clone());
         versions
@@ -225,12 +266,13 @@ impl Stage<'_> {
     fn check_state(
         &mut self,
         state: &StateRef<'_>,
+        choice: Result<Choice, String>,
         components: &mut [Component],
         mine: &[usize],
         outcome: &mut Outcome,
     ) {
         let short = self.tip.short();
-        let choice = match self.choose(state) {
+        let choice = match choice {
             Ok(choice) => choice,
             Err(note) => {
                 outcome.state_notes.push((state.display.to_string(), note));
@@ -307,53 +349,71 @@ impl Stage<'_> {
             });
         }
         if self.roots.is_none() {
-            self.roots = Some(self.loader.root_dirs(self.tip));
+            let mut roots = Vec::new();
+            for dir in self.loader.root_dirs(self.tip) {
+                let Some(read) = self.read(self.tip, &dir) else {
+                    continue;
+                };
+                let backend = match &read.config.nodes[0].module.backend {
+                    Some((kind, Some(setting))) => {
+                        Some((kind.clone(), setting.clone(), PathName::new(setting)))
+                    }
+                    _ => None,
+                };
+                roots.push(RootModule { dir, read, backend });
+            }
+            self.roots = Some(roots);
         }
-        let roots = self.roots.clone().unwrap_or_default();
-        let addresses: Vec<String> = state
-            .document
-            .managed()
-            .map(|i| lookup::relative_address(&i.module, false, &i.resource_type, &i.name))
-            .collect();
-        let mut by_backend: Vec<(BackendMatch, String, String)> = Vec::new();
-        let mut elsewhere: Vec<String> = Vec::new();
-        let mut best: Option<((usize, usize), String)> = None;
-        for root in &roots {
-            let Some(read) = self.read(self.tip, root) else {
-                continue;
-            };
-            if let Some((kind, Some(setting))) = &read.config.nodes[0].module.backend {
-                match backend_match(state.display, setting) {
+        let roots = self.roots.as_ref().expect("found above");
+        let state_name = PathName::new(state.display);
+        // A backend naming the state decides; only without one are addresses counted, which
+        // costs a look-up of every address in every root module.
+        let mut by_backend: Vec<(BackendMatch, &str, String)> = Vec::new();
+        let mut elsewhere: Vec<&RootModule> = Vec::new();
+        let mut candidates: Vec<&RootModule> = Vec::new();
+        for root in roots {
+            if let Some((kind, setting, key)) = &root.backend {
+                match backend_match(&state_name, key) {
                     BackendMatch::Other => {
                         // Its backend names another state: the state is not this root's,
                         // however many addresses they share (another environment, say).
-                        elsewhere.push(format!("{} (backend key {setting})", shown_dir(root)));
+                        elsewhere.push(root);
                         continue;
                     }
                     BackendMatch::Unknown => {}
                     found => by_backend.push((
                         found,
-                        root.clone(),
+                        &root.dir,
                         format!("backend \"{kind}\" names {setting}"),
                     )),
                 }
             }
+            candidates.push(root);
+        }
+        by_backend.sort_by_key(|(found, root, _)| (*found, *root));
+        if let Some((_, root, why)) = by_backend.into_iter().next() {
+            return Ok(Choice {
+                root: root.to_string(),
+                why,
+            });
+        }
+        let addresses: Vec<String> = state
+            .document
+            .managed()
+            .map(|i| lookup::relative_address(&i.module, false, &i.resource_type, &i.name))
+            .collect();
+        let mut best: Option<((usize, usize), String)> = None;
+        for root in candidates {
+            let config = &root.read.config;
             let declared = addresses
                 .iter()
-                .filter(|a| lookup::find(&read.config, a) != Found::Nothing)
+                .filter(|a| lookup::find(config, a) != Found::Nothing)
                 .count();
-            let near = addresses
-                .iter()
-                .filter(|a| lookup::near(&read.config, a))
-                .count();
+            let near = addresses.iter().filter(|a| lookup::near(config, a)).count();
             let score = (declared, near);
             if score > (0, 0) && best.as_ref().is_none_or(|(n, _)| score > *n) {
-                best = Some((score, root.clone()));
+                best = Some((score, root.dir.clone()));
             }
-        }
-        by_backend.sort_by_key(|(found, root, _)| (*found, root.clone()));
-        if let Some((_, root, why)) = by_backend.into_iter().next() {
-            return Ok(Choice { root, why });
         }
         let Some(((declared, near), root)) = best else {
             let mut note = format!(
@@ -361,9 +421,16 @@ impl Stage<'_> {
                 self.tip.short()
             );
             if !elsewhere.is_empty() {
+                let named: Vec<String> = elsewhere
+                    .iter()
+                    .filter_map(|root| {
+                        let (_, setting, _) = root.backend.as_ref()?;
+                        Some(format!("{} (backend key {setting})", shown_dir(&root.dir)))
+                    })
+                    .collect();
                 note.push_str(&format!(
                     "; not chosen because their backend names another state: {}",
-                    elsewhere.join(", ")
+                    named.join(", ")
                 ));
             }
             note.push_str(" (name one with --state PATH=DIR): PV004, PV006 and PV011 not checked");
@@ -654,14 +721,13 @@ impl Stage<'_> {
                 }
             })?;
             let decl = &config.nodes[node].module.resources[resource];
-            eval::settings(
+            eval::setting_at(
                 &decl.block.body,
                 &decl.repetition,
-                &v.scopes[node],
+                &v.scopes()[node],
                 instance.index_key.as_ref(),
+                path,
             )
-            .into_iter()
-            .find(|s| s.path == path)
             .and_then(|s| s.value.ok())
         };
         let matches = |v: &Version| value_at(v).is_some_and(|c| same(&c, running, mode));
@@ -996,99 +1062,5 @@ fn shown_dir(dir: &str) -> &str {
         "."
     } else {
         dir
-    }
-}
-
-/// How a backend's `key`, `path` or `prefix` relates to a state's path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum BackendMatch {
-    /// The state's path ends with the key's (`prod/terraform.tfstate`), or, for a prefix,
-    /// the state lies in a directory path ending with it.
-    Path,
-    /// The words of the state's path that say which state it is (`prod` in
-    /// `state/prod.tfstate`) all appear in the key.
-    Names,
-    /// The state's path has no word that says which state it is (`terraform.tfstate`).
-    Unknown,
-    /// The state's path names a state the key does not: the backend keeps another state.
-    Other,
-}
-
-/// Words of a state path that say nothing about which state it is.
-const GENERIC_WORDS: &[&str] = &[
-    "terraform",
-    "tfstate",
-    "tofu",
-    "state",
-    "states",
-    "json",
-    "tf",
-    "default",
-    "env",
-    "backup",
-    "errored",
-];
-
-fn backend_match(display: &str, setting: &str) -> BackendMatch {
-    let state: Vec<&str> = display
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
-    let key: Vec<&str> = setting
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
-    if key.is_empty() {
-        return BackendMatch::Other;
-    }
-    if key.len() <= state.len() {
-        if state.ends_with(&key) {
-            return BackendMatch::Path;
-        }
-        let dirs = &state[..state.len() - 1];
-        if !setting.ends_with(".tfstate") && dirs.ends_with(&key) {
-            return BackendMatch::Path;
-        }
-    }
-    let words = |text: &str| -> Vec<String> {
-        text.split(['/', '.', '-', '_', ':'])
-            .map(str::to_ascii_lowercase)
-            .filter(|w| !w.is_empty() && !GENERIC_WORDS.contains(&w.as_str()))
-            .collect()
-    };
-    let named = words(display);
-    let key_words = words(setting);
-    if named.is_empty() {
-        BackendMatch::Unknown
-    } else if named.iter().all(|w| key_words.contains(w)) {
-        BackendMatch::Names
-    } else {
-        BackendMatch::Other
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backend_keys_match_the_end_of_the_state_path() {
-        use BackendMatch::*;
-        let m = backend_match;
-        assert_eq!(
-            m("state/prod/terraform.tfstate", "prod/terraform.tfstate"),
-            Path
-        );
-        assert_eq!(m("prod.tfstate", "prod.tfstate"), Path);
-        assert_eq!(m("states/prod/default.tfstate", "prod"), Path);
-        assert_eq!(m("state/prod.tfstate", "prod/terraform.tfstate"), Names);
-        assert_eq!(m("app.tfstate", "teams/payments/prod/app.tfstate"), Names);
-        assert_eq!(
-            m("state/staging/terraform.tfstate", "prod/terraform.tfstate"),
-            Other
-        );
-        assert_eq!(m("state/staging.json", "prod/terraform.tfstate"), Other);
-        assert_eq!(m("terraform.tfstate", "prod/terraform.tfstate"), Unknown);
-        assert_eq!(m("errored.tfstate", "prod/terraform.tfstate"), Unknown);
     }
 }
