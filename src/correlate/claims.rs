@@ -3,8 +3,9 @@
 //! full or abbreviated commit id or a tag name, and yor's `yor_trace`. Sensitive paths and
 //! secret-named keys are never read.
 
+use crate::correlate::secrets::is_secret_normalised;
 use crate::model::{Claim, ClaimKind, Location, PathStep};
-use crate::policy::{normalise_key, Policy};
+use crate::policy::{normalise_key, normalise_key_into, Policy};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -49,37 +50,60 @@ pub fn claims_from_attributes(
 ) -> Vec<Claim> {
     let mut walker = Walker {
         sensitive,
-        policy,
+        claim_keys: policy.claim_keys.iter().map(|k| normalise_key(k)).collect(),
         origin,
         seen: BTreeSet::new(),
         claims: Vec::new(),
+        key: String::new(),
     };
     walker.walk(attributes, &mut Vec::new());
     walker.claims
 }
 
+/// A step of the path being walked, borrowed from the attributes: every key of every
+/// attribute is stepped through, and only a claim's path is ever written out.
+#[derive(Clone, Copy)]
+enum Step<'v> {
+    Key(&'v str),
+    Index(u64),
+}
+
+/// Whether `path` is `prefix` or below it.
+fn is_below(path: &[Step<'_>], prefix: &[PathStep]) -> bool {
+    prefix.len() <= path.len()
+        && prefix.iter().zip(path).all(|(p, s)| match (p, s) {
+            (PathStep::Key(a), Step::Key(b)) => a == b,
+            (PathStep::Index(a), Step::Index(b)) => a == b,
+            _ => false,
+        })
+}
+
 struct Walker<'a> {
     sensitive: &'a [Vec<PathStep>],
-    policy: &'a Policy,
+    /// The policy's claim keys, normalised once: every string of every attribute is looked up.
+    claim_keys: Vec<String>,
     origin: &'a Location,
     seen: BTreeSet<(ClaimKind, String)>,
     claims: Vec<Claim>,
+    /// The key being looked at, normalised (one buffer for them all).
+    key: String,
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
     /// Walks with an explicit path; depth is bounded by the parsed document, whose nesting the
     /// JSON parser already limits.
-    fn walk(&mut self, value: &Value, path: &mut Vec<PathStep>) {
-        if self.sensitive.iter().any(|p| path.starts_with(p)) {
+    fn walk<'v>(&mut self, value: &'v Value, path: &mut Vec<Step<'v>>) {
+        if self.sensitive.iter().any(|p| is_below(path, p)) {
             return;
         }
         match value {
             Value::Object(map) => {
                 for (key, child) in map {
-                    if crate::correlate::is_secret_key(key) {
+                    normalise_key_into(key, &mut self.key);
+                    if is_secret_normalised(&self.key) {
                         continue;
                     }
-                    path.push(PathStep::Key(key.clone()));
+                    path.push(Step::Key(key));
                     match child {
                         Value::String(text) => self.consider(key, text, path),
                         _ => self.walk(child, path),
@@ -89,7 +113,7 @@ impl Walker<'_> {
             }
             Value::Array(items) => {
                 for (i, child) in items.iter().enumerate() {
-                    path.push(PathStep::Index(i as u64));
+                    path.push(Step::Index(i as u64));
                     self.walk(child, path);
                     path.pop();
                 }
@@ -98,18 +122,21 @@ impl Walker<'_> {
         }
     }
 
-    fn consider(&mut self, key: &str, text: &str, path: &[PathStep]) {
-        if self.sensitive.iter().any(|p| path.starts_with(p)) {
+    fn consider(&mut self, key: &str, text: &str, path: &[Step<'_>]) {
+        if self.sensitive.iter().any(|p| is_below(path, p)) {
             return;
         }
         // Flat-map states (`attributes_flat`, format 3) write `tags.git_commit` as one key.
-        let leaf = key.rsplit('.').next().unwrap_or(key);
-        let kind = if normalise_key(leaf) == "yortrace" {
+        if let Some((_, leaf)) = key.rsplit_once('.') {
+            normalise_key_into(leaf, &mut self.key);
+        }
+        let leaf = self.key.as_str();
+        let kind = if leaf == "yortrace" {
             Some(ClaimKind::TraceId)
-        } else if normalise_key(leaf) == "gitfile" && !text.trim().is_empty() {
+        } else if leaf == "gitfile" && !text.trim().is_empty() {
             // yor's git_file: the file that declares the resource, checked against the index.
             Some(ClaimKind::DeclaringFile)
-        } else if self.policy.is_claim_key(leaf) {
+        } else if self.claim_keys.iter().any(|k| k == leaf) {
             classify_claim_value(text)
         } else {
             None
@@ -130,17 +157,17 @@ impl Walker<'_> {
 }
 
 /// `tags.git_commit`, `containers[0].env.GIT_SHA`.
-fn dotted(path: &[PathStep]) -> String {
+fn dotted(path: &[Step<'_>]) -> String {
     let mut out = String::new();
     for step in path {
         match step {
-            PathStep::Key(k) => {
+            Step::Key(k) => {
                 if !out.is_empty() {
                     out.push('.');
                 }
                 out.push_str(k);
             }
-            PathStep::Index(i) => out.push_str(&format!("[{i}]")),
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
         }
     }
     out

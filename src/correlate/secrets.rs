@@ -20,7 +20,11 @@ const SECRET_WORDS: &[&str] = &[
 
 /// Whether a key's name says its value is secret (`db_password`, `api-token`, `PrivateKey`).
 pub fn is_secret_key(key: &str) -> bool {
-    let key = normalise_key(key);
+    is_secret_normalised(&normalise_key(key))
+}
+
+/// [`is_secret_key`] for a key already through [`normalise_key`].
+pub fn is_secret_normalised(key: &str) -> bool {
     SECRET_WORDS.iter().any(|word| key.contains(word))
 }
 

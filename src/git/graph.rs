@@ -182,6 +182,51 @@ impl Graph {
         set
     }
 
+    /// How many commits `tips` reach that `i` does not (`git rev-list --count TIPS ^I`).
+    ///
+    /// Walks down from both at once, children before parents (the numbering puts parents
+    /// first), and stops when everything left to visit is an ancestor of `i`: the cost is the
+    /// commits between `i` and the tips, not the whole history below them.
+    pub(super) fn count_not_reached_from(&self, tips: &[u32], i: u32) -> u64 {
+        const FROM_TIPS: u8 = 1;
+        const FROM_I: u8 = 2;
+        let mut marks: std::collections::HashMap<u32, u8> = std::collections::HashMap::new();
+        let mut queue = std::collections::BinaryHeap::new();
+        // Queued commits that only the tips reach so far; when none is left, stop.
+        let mut open = 0usize;
+        for (&commit, mark) in tips.iter().map(|t| (t, FROM_TIPS)).chain([(&i, FROM_I)]) {
+            let entry = marks.entry(commit).or_insert(0);
+            if *entry == 0 {
+                queue.push(commit);
+            }
+            *entry |= mark;
+        }
+        open += queue.iter().filter(|c| marks[c] == FROM_TIPS).count();
+        let mut count = 0;
+        while open > 0 {
+            let Some(commit) = queue.pop() else { break };
+            let mark = marks[&commit];
+            if mark == FROM_TIPS {
+                open -= 1;
+                count += 1;
+            }
+            for &parent in self.parents(commit) {
+                let entry = marks.entry(parent).or_insert(0);
+                let before = *entry;
+                *entry |= mark;
+                if before == 0 {
+                    queue.push(parent);
+                    if *entry == FROM_TIPS {
+                        open += 1;
+                    }
+                } else if before == FROM_TIPS && *entry != FROM_TIPS {
+                    open -= 1;
+                }
+            }
+        }
+        count
+    }
+
     /// Every commit whose history contains commit `i` (`i` included). Children come after
     /// their parents in the numbering, so one sweep from `i` upwards settles each commit.
     pub(super) fn descendants(&self, i: u32) -> Bitset {

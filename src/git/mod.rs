@@ -275,7 +275,8 @@ impl GitIndex {
         if !commits.get(i) {
             return None;
         }
-        let lacking = commits.count_not_in(&self.graph.ancestors(&[i]));
+        let tip_indices: Vec<u32> = tips.iter().filter_map(|t| self.graph.index_of(t)).collect();
+        let lacking = self.graph.count_not_reached_from(&tip_indices, i);
         let tip_time = tips
             .iter()
             .filter_map(|tip| self.commit(tip))

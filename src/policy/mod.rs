@@ -102,10 +102,19 @@ impl Policy {
 
 /// A key reduced to lower-case letters and digits, for comparisons across naming styles.
 pub fn normalise_key(key: &str) -> String {
-    key.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    let mut out = String::with_capacity(key.len());
+    normalise_key_into(key, &mut out);
+    out
+}
+
+/// [`normalise_key`] into `out` (cleared first), for callers that normalise many keys.
+pub fn normalise_key_into(key: &str, out: &mut String) {
+    out.clear();
+    out.extend(
+        key.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase()),
+    );
 }
 
 #[cfg(test)]
