@@ -352,9 +352,5 @@ fn write_states(
             Ok(tally)
         })
         .collect();
-    let mut total = Tally::default();
-    for t in tallies {
-        total += t?;
-    }
-    Ok(total)
+    Tally::sum_of(tallies)
 }

@@ -267,11 +267,7 @@ pub fn write_facts(
             })
             .collect()
     };
-    let mut total = Tally::default();
-    for t in tallies {
-        total += t?;
-    }
-    Ok(total)
+    Tally::sum_of(tallies)
 }
 
 /// The facts `setup` gathers on an EC2 (or on-premises) Ubuntu host, with the provenance fact.

@@ -31,6 +31,15 @@ impl AddAssign for Tally {
 }
 
 impl Tally {
+    /// The sum of the tallies of parts written in parallel, or the first error among them.
+    pub fn sum_of(parts: Vec<std::io::Result<Tally>>) -> std::io::Result<Tally> {
+        let mut total = Tally::default();
+        for part in parts {
+            total += part?;
+        }
+        Ok(total)
+    }
+
     /// Counts one claim and its verdict.
     pub fn claim(&mut self, verdict: Verdict) {
         self.claims += 1;

@@ -80,11 +80,7 @@ pub fn write_reports(
             Ok(tally)
         })
         .collect();
-    let mut total = Tally::default();
-    for t in tallies {
-        total += t?;
-    }
-    Ok(total)
+    Tally::sum_of(tallies)
 }
 
 /// A time as Puppet writes it: `'2024-10-27T03:33:20.123456789+00:00'`.
