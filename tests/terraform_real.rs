@@ -250,7 +250,12 @@ fn attributes_equal_show_json_values() {
         let expected = show
             .get(&instance.address)
             .unwrap_or_else(|| panic!("{} not in show -json", instance.address));
-        assert_eq!(&instance.attributes, expected, "{}", instance.address);
+        assert_eq!(
+            &instance.attributes.value(),
+            expected,
+            "{}",
+            instance.address
+        );
     }
 }
 

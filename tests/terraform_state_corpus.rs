@@ -530,7 +530,10 @@ fn string_index_keys() {
     assert_eq!(domain.index_key, Some(IndexKey::Str("centos-vm1".into())));
     // Integers beyond 32 bits survive as written.
     let pool = instance(&kvm, "libvirt_pool.terraform_pool");
-    assert_eq!(pool.attributes["capacity"].to_string(), "86399721472");
+    assert_eq!(
+        pool.attributes.value()["capacity"].to_string(),
+        "86399721472"
+    );
 
     let kyn = document("terraform-state/pairs/kyn-errored-identity-tf1.14.7/errored.tfstate");
     let subnets: Vec<_> = addresses(&kyn)
@@ -675,6 +678,7 @@ fn format_3_states() {
     );
     assert!(deployment
         .attributes
+        .value()
         .get("id")
         .is_some_and(Value::is_string));
 
@@ -713,7 +717,7 @@ fn attributes_by_address(name: &str) -> BTreeMap<String, Value> {
     document
         .instances
         .into_iter()
-        .map(|i| (i.address, i.attributes))
+        .map(|i| (i.address, i.attributes.value()))
         .collect()
 }
 
@@ -890,7 +894,7 @@ fn deposed_objects_in_every_format() {
         ["aws_instance.web", "aws_instance.web"]
     );
     assert_eq!(document.instances[1].deposed.as_deref(), Some("a1b2c3d4"));
-    assert_eq!(document.instances[1].attributes["id"], "i-old");
+    assert_eq!(document.instances[1].attributes.value()["id"], "i-old");
     assert_eq!(
         document.instances[1].origin.pointer.as_deref(),
         Some("/resources/0/instances/1")
@@ -927,7 +931,7 @@ fn deposed_objects_in_every_format() {
     let (current, old) = (&document.instances[0], &document.instances[1]);
     assert_eq!(current.status.as_deref(), Some("tainted"));
     assert_eq!(
-        current.attributes,
+        current.attributes.value(),
         json!({"ami": "ami-1", "id": "i-new"}),
         "id filled from primary.id"
     );
@@ -969,7 +973,7 @@ fn numbers_beyond_64_bits_are_kept_as_written() {
     let StateScan::State { document, .. } = scan_text(text, "big.tfstate") else {
         panic!()
     };
-    let attributes = &document.instances[0].attributes;
+    let attributes = &document.instances[0].attributes.value();
     assert_eq!(
         attributes["big"].to_string(),
         "123456789012345678901234567890"
@@ -996,7 +1000,7 @@ fn dynamic_values_are_unwrapped_and_sensitive_paths_still_cover_them() {
     };
     let object = &document.instances[0];
     assert_eq!(
-        object.attributes["input"],
+        object.attributes.value()["input"],
         json!({"open": "visible", "pw": "hunter2"})
     );
     let pw = [PathStep::Key("input".into()), PathStep::Key("pw".into())];

@@ -36,13 +36,14 @@ fn component(
     let kind = ComponentKind::TerraformResource;
     let deposed = instance.deposed.as_deref().unwrap_or("");
     let id = component_id(kind.as_str(), &[state_identity, &instance.address, deposed]);
+    let attributes = instance.attributes.value();
     Component {
         id,
         kind,
-        labels: labels(instance),
+        labels: labels(instance, &attributes),
         origin: instance.origin.clone(),
         claims: claims_from_attributes(
-            &instance.attributes,
+            &attributes,
             &instance.sensitive_paths,
             policy,
             &instance.origin,
@@ -56,13 +57,13 @@ fn component(
 
 /// The address first, then the provider's id for the object when it is a plain, non-secret
 /// string: the name a cloud console shows.
-fn labels(instance: &ResourceInstance) -> Vec<String> {
+fn labels(instance: &ResourceInstance, attributes: &Value) -> Vec<String> {
     let mut labels = vec![match &instance.deposed {
         Some(key) => format!("{} (deposed {key})", instance.address),
         None => instance.address.clone(),
     }];
     let id_is_sensitive = instance.is_sensitive(&[crate::model::PathStep::Key("id".into())]);
-    if let Some(Value::String(id)) = instance.attributes.get("id") {
+    if let Some(Value::String(id)) = attributes.get("id") {
         if !id.is_empty() && !id_is_sensitive && !labels.contains(id) {
             labels.push(id.clone());
         }

@@ -209,12 +209,17 @@ fn attribute_paths<'p>(resource_type: &str, policy: &'p Policy) -> Vec<&'p str> 
 
 fn instance_keys(instance: &ResourceInstance, policy: &Policy) -> Vec<Key> {
     let mut keys = Vec::new();
-    for path in attribute_paths(&instance.resource_type, policy) {
+    let paths = attribute_paths(&instance.resource_type, policy);
+    if paths.is_empty() {
+        return keys;
+    }
+    let attributes = instance.attributes.value();
+    for path in paths {
         let pattern: Vec<&str> = path.split('.').collect();
         let mut found = Vec::new();
-        collect(&instance.attributes, &pattern, &mut Vec::new(), &mut found);
+        collect(&attributes, &pattern, &mut Vec::new(), &mut found);
         if found.is_empty() {
-            flat_collect(&instance.attributes, &pattern, &mut found);
+            flat_collect(&attributes, &pattern, &mut found);
         }
         for (steps, value) in found {
             if instance.is_sensitive(&steps) || steps.iter().any(is_secret_step) {

@@ -25,5 +25,6 @@ pub use finding::{BaselineState, ChainLink, Finding, Severity, Suppression};
 pub use input::{Input, InputKind, InputStatus};
 pub use location::Location;
 pub use terraform::{
-    IndexKey, Output, PathStep, ResourceInstance, ResourceMode, StateDocument, StateFormat,
+    Attributes, IndexKey, Output, PathStep, ResourceInstance, ResourceMode, StateDocument,
+    StateFormat,
 };

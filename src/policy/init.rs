@@ -35,7 +35,7 @@ pub fn survey(dir: &Path) -> Survey {
         {
             for instance in document.managed() {
                 let claims = crate::correlate::claims_from_attributes(
-                    &instance.attributes,
+                    &instance.attributes.value(),
                     &instance.sensitive_paths,
                     &policy,
                     &instance.origin,

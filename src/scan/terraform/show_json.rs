@@ -10,7 +10,7 @@
 use super::address::{instance_address, parse_index_key, parse_mode};
 use super::errors::{child, Fields, ShapeError};
 use super::{outputs, sensitive, Source};
-use crate::model::{Location, ResourceInstance, StateDocument, StateFormat};
+use crate::model::{Attributes, Location, ResourceInstance, StateDocument, StateFormat};
 use crate::scan::json_lines::{container_lines, LineIndex, Segment};
 use serde_json::{Map, Value};
 
@@ -133,7 +133,7 @@ fn read_resource(
         deposed,
         create_before_destroy: false,
         schema_version,
-        attributes: Value::Object(attributes),
+        attributes: Attributes::from(Value::Object(attributes)),
         sensitive_paths,
         identity,
         origin: Location::at_line(source.display_path, lines.line(pointer)).with_pointer(pointer),

@@ -12,7 +12,7 @@
 use super::address::{instance_address, legacy_module_path, parse_legacy_key, LegacyKey};
 use super::errors::{child, Fields, ShapeError};
 use super::{outputs, Source};
-use crate::model::{IndexKey, Location, ResourceInstance, StateDocument, StateFormat};
+use crate::model::{Attributes, IndexKey, Location, ResourceInstance, StateDocument, StateFormat};
 use crate::scan::json_lines::{container_lines, LineIndex, Segment};
 use serde_json::{Map, Value};
 
@@ -164,7 +164,7 @@ fn read_resource(
         deposed: None,
         create_before_destroy: false,
         schema_version: None,
-        attributes: Value::Null,
+        attributes: Attributes::empty(),
         sensitive_paths: Vec::new(),
         identity: None,
         origin: Location::at_line(source.display_path, lines.line(pointer)).with_pointer(pointer),
@@ -211,6 +211,6 @@ fn read_object(
         _ => None,
     };
     instance.status = tainted.then(|| "tainted".to_string());
-    instance.attributes = Value::Object(attributes);
+    instance.attributes = Attributes::from(Value::Object(attributes));
     Ok(instance)
 }

@@ -10,7 +10,7 @@ use super::address::{instance_address, parse_index_key, parse_mode};
 use super::dynamic::unwrap_dynamic;
 use super::errors::{Fields, ShapeError};
 use super::{outputs, sensitive, Source};
-use crate::model::{Location, ResourceInstance, StateDocument, StateFormat};
+use crate::model::{Attributes, Location, ResourceInstance, StateDocument, StateFormat};
 use crate::scan::json_lines::{container_lines, LineIndex, Segment};
 use serde_json::{Map, Value};
 
@@ -114,16 +114,16 @@ fn read_resource(
 /// `attributes` (JSON, dynamic wrappers removed) or else `attributes_flat` (the flat map of
 /// states upgraded from 0.11, kept as written); an instance with neither is empty, as
 /// Terraform reads it.
-fn attributes(instance: &mut Fields<'_>) -> Result<Value, ShapeError> {
+fn attributes(instance: &mut Fields<'_>) -> Result<Attributes, ShapeError> {
     let structured = instance.object("attributes")?;
     let flat = instance.object("attributes_flat")?;
     match (structured, flat) {
         (Some(map), _) => {
             let mut attributes = Value::Object(map);
             unwrap_dynamic(&mut attributes);
-            Ok(attributes)
+            Ok(Attributes::from(attributes))
         }
-        (None, Some(flat)) => Ok(Value::Object(flat)),
-        (None, None) => Ok(Value::Object(Map::new())),
+        (None, Some(flat)) => Ok(Attributes::from(Value::Object(flat))),
+        (None, None) => Ok(Attributes::empty()),
     }
 }

@@ -626,7 +626,8 @@ impl Stage<'_> {
             instance.index_key.as_ref(),
         );
         let tip_address = lookup::pattern(config, node, resource).replace("[*]", "");
-        let positions = block_positions(&settings, &instance.attributes);
+        let attributes = instance.attributes.value();
+        let positions = block_positions(&settings, &attributes);
         for setting in settings {
             let name = eval::path_text(&setting.path);
             let committed = match &setting.value {
@@ -653,7 +654,7 @@ impl Stage<'_> {
                 }
                 _ => setting.path.clone(),
             };
-            let Some(running) = compare::running_value(&instance.attributes, &in_state) else {
+            let Some(running) = compare::running_value(&attributes, &in_state) else {
                 check.attributes_not_compared += 1;
                 check.not_compared.push(format!("{name}: not in the state"));
                 continue;
