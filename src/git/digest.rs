@@ -19,8 +19,8 @@ use std::path::Path;
 use std::sync::{Condvar, Mutex};
 
 use git2::{ObjectType, Odb};
+use sha1::Digest;
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
 
 use super::repo::{open_again, read_error};
 use super::{GitIndexError, ObjectId};
@@ -200,7 +200,7 @@ pub(super) fn read_and_hash(
 
 pub(super) fn digests(content: &[u8]) -> Digests {
     Digests {
-        sha256: Sha256::digest(content).into(),
+        sha256: crate::model::id::sha256(content),
         sha1: Sha1::digest(content).into(),
         size: content.len() as u64,
     }

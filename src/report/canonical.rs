@@ -7,10 +7,10 @@
 //! `serde_json::Value` instead held the whole report as a tree, several times the size of its
 //! text: most of an audit's peak memory on a large estate.
 
+use crate::model::id::Sha256;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Serialize;
 use serde_json::value::RawValue;
-use sha2::{Digest, Sha256};
 use std::io::{self, Write};
 
 /// The canonical JSON text of any serialisable value.
@@ -22,9 +22,9 @@ pub fn canonical_json<T: Serialize>(value: &T) -> String {
 
 /// sha256 of the canonical JSON text, as lower-case hex.
 pub fn canonical_sha256<T: Serialize>(value: &T) -> String {
-    let mut hasher = HashWriter(Sha256::new());
+    let mut hasher = Sha256::new();
     write_canonical(value, &mut hasher).expect("hashing does not fail");
-    crate::model::id::hex(&hasher.0.finalize())
+    crate::model::id::hex(&hasher.finish())
 }
 
 /// Writes the canonical JSON text of `value`; a value JSON cannot represent (a map with
@@ -97,18 +97,6 @@ impl<'de> serde::Deserialize<'de> for Entries<'de> {
             }
         }
         deserializer.deserialize_map(EntriesVisitor)
-    }
-}
-
-struct HashWriter(Sha256);
-
-impl Write for HashWriter {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 

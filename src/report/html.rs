@@ -13,7 +13,6 @@ mod svg;
 use super::common::{self, html, Index, Standing};
 use super::{Renderer, Report};
 use crate::model::{Component, Finding, InputStatus, TraceStatus};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -58,7 +57,7 @@ impl Renderer for HtmlRenderer {
 fn csp_hash(text: &str) -> String {
     format!(
         "'sha256-{}'",
-        common::base64(&Sha256::digest(text.as_bytes()))
+        common::base64(&crate::model::id::sha256(text.as_bytes()))
     )
 }
 

@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use super::store::EXTENSION;
 use crate::model::id::hex;
 
@@ -43,7 +41,7 @@ pub(super) fn identity(git_dir: &Path) -> Vec<u8> {
 
 /// The file for the repository with `identity` in `dir`.
 pub(super) fn file_in(dir: &Path, identity: &[u8]) -> PathBuf {
-    let key = hex(&Sha256::digest(identity));
+    let key = hex(&crate::model::id::sha256(identity));
     dir.join(format!("{}.{EXTENSION}", &key[..32]))
 }
 

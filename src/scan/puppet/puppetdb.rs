@@ -45,11 +45,11 @@ use super::catalog::catalogs_from_rows;
 use super::facts::facts_from_value;
 use super::model::{NodeCatalog, NodeFacts, NodeReport};
 use super::report::{kind, push_event_row, report_from_value, text};
+use crate::model::id::{sha256, Sha256};
 use crate::model::{Input, InputKind, InputStatus, Location};
 use crate::scan::remote::http::{host_of, Credentials, Failure, Fetcher, Secret, Settings};
 use reqwest::{StatusCode, Url};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -314,7 +314,7 @@ fn read(url: &str, options: &PuppetDbOptions, retry_network: bool) -> Result<Sna
         facts,
         catalogs,
         requests: db.requests.load(Ordering::Relaxed),
-        sha256: hex(&all.finalize()),
+        sha256: hex(&all.finish()),
     })
 }
 
@@ -322,22 +322,12 @@ type RowDigest = [u8; 32];
 
 /// The sha256 of one row, with the endpoint that gave it.
 fn row_digest(endpoint: &str, row: &Value) -> RowDigest {
-    struct Hashing<'a>(&'a mut Sha256);
-    impl std::io::Write for Hashing<'_> {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.update(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let mut hasher = Sha256::new();
     hasher.update(endpoint.as_bytes());
     hasher.update([0]);
     // Written as parsed: keys in their order, numbers with their digits.
-    let _ = serde_json::to_writer(Hashing(&mut hasher), row);
-    hasher.finalize().into()
+    let _ = serde_json::to_writer(&mut hasher, row);
+    hasher.finish()
 }
 
 /// `items` cut into runs of at most `max_items` whose JSON list, percent-encoded in a query,
@@ -805,7 +795,7 @@ impl Pager {
             ("offset", self.offset.to_string()),
         ];
         let body = db.get(self.endpoint, &params)?;
-        let page: [u8; 32] = Sha256::digest(&body).into();
+        let page: [u8; 32] = sha256(&body);
         let rows = match parse_json(&body, self.endpoint, self.expected)? {
             Value::Array(rows) => rows,
             other => {

@@ -7,7 +7,6 @@
 use super::eval::Step;
 use crate::model::PathStep;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 /// The running value at `path` in a resource's attributes: nested blocks are lists of objects
 /// (`root_block_device[0].volume_size`); flat-map states (`attributes_flat`, format 3) are
@@ -188,7 +187,7 @@ fn numbers_equal(a: &str, b: &str) -> bool {
 /// sha256 of a value's canonical form (scalars as the strings Terraform converts them to),
 /// for comparing sensitive values without keeping them side by side.
 pub fn digest(value: &Value) -> String {
-    crate::model::id::hex(&Sha256::digest(canonical(value).as_bytes()))
+    crate::model::id::sha256_hex(canonical(value).as_bytes())
 }
 
 fn canonical(value: &Value) -> String {
