@@ -915,3 +915,104 @@ fn each_distinct_blob_is_parsed_once_over_the_history() {
         .count();
     assert_eq!(unapplied, 6);
 }
+
+/// The stage shares root modules out between threads; how many there are must not change a
+/// byte of the report. Six environments call one shared module, which holds a file that does
+/// not parse (each thread meets it: it is listed once), and every state has one value an
+/// earlier commit had (PV011, through the history) and one no commit had (PV006).
+#[test]
+fn the_report_is_the_same_whatever_the_number_of_threads() {
+    let mut r = Repo::new();
+    let envs = ["dev", "perf", "prod", "qa", "stage", "test"];
+    let root = |env: &str, size: &str| {
+        format!(
+            "terraform {{\n  backend \"s3\" {{\n    key = \"{env}/terraform.tfstate\"\n  }}\n}}\n\n\
+             module \"net\" {{\n  source = \"../../modules/net\"\n}}\n\n\
+             resource \"aws_instance\" \"app\" {{\n  ami           = \"ami-{env}\"\n  instance_type = \"{size}\"\n}}\n"
+        )
+    };
+    let module = "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n";
+    let mut first: Vec<(String, Option<String>)> = envs
+        .iter()
+        .map(|e| (format!("envs/{e}/main.tf"), Some(root(e, "t3.small"))))
+        .collect();
+    first.push(("modules/net/main.tf".into(), Some(module.into())));
+    first.push((
+        "modules/net/broken.tf".into(),
+        Some("resource \"x\" {\n".into()),
+    ));
+    let commit = |r: &mut Repo, message: &str, files: &[(String, Option<String>)]| {
+        let changes: Vec<(&str, Option<&str>)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_deref()))
+            .collect();
+        r.commit(message, &changes)
+    };
+    let small = commit(&mut r, "Six environments", &first);
+    for env in envs {
+        let grown = [(format!("envs/{env}/main.tf"), Some(root(env, "t3.large")))];
+        commit(&mut r, &format!("Grow {env}"), &grown);
+    }
+    let states = tempfile::tempdir().unwrap();
+    for env in envs {
+        let state = state_v4(&[
+            instance(
+                "aws_instance",
+                "app",
+                json!({"id": format!("i-{env}"), "ami": format!("ami-{env}-drifted"),
+                       "instance_type": "t3.small"}),
+            ),
+            Instance {
+                module: "module.net",
+                ..instance(
+                    "aws_vpc",
+                    "main",
+                    json!({"id": format!("vpc-{env}"), "cidr_block": "10.0.0.0/16"}),
+                )
+            },
+        ]);
+        write(states.path(), &format!("{env}/terraform.tfstate"), &state);
+    }
+    let run = |threads: &str| -> String {
+        let output = assert_cmd::Command::cargo_bin("provenant")
+            .unwrap()
+            .current_dir(states.path())
+            .env("SOURCE_DATE_EPOCH", "1780000000")
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["audit", "--format", "json", "--quiet", "--fail-on", "never"])
+            .args(["--no-cache", "--repo", &repo_path(&r), "--state", "."])
+            .output()
+            .unwrap();
+        // 2: the audit is incomplete, as the broken file makes it.
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let one = run("1");
+    let report: provenant::report::Report = serde_json::from_str(&one).unwrap();
+    // What the report must say, so that equal reports are not equally empty.
+    let pv011 = findings(&report, "PV011");
+    let pv006 = findings(&report, "PV006");
+    assert_eq!(pv011.len(), envs.len(), "{:#?}", report.findings);
+    assert_eq!(pv006.len(), envs.len(), "{:#?}", report.findings);
+    assert!(pv011.iter().all(|f| f.message.contains(&short(small))));
+    let broken: Vec<_> = (report.scope.inputs.iter())
+        .filter(|i| i.path.ends_with(":modules/net/broken.tf"))
+        .collect();
+    assert_eq!(broken.len(), 1, "{:#?}", report.scope.inputs);
+    for env in envs {
+        assert!(
+            (report.scope.inputs.iter()).any(|i| i.path == format!("{env}/terraform.tfstate")
+                && i.detail.contains(&format!("configuration envs/{env}@"))),
+            "{env}: {:#?}",
+            report.scope.inputs
+        );
+    }
+    for threads in ["2", "3"] {
+        assert!(run(threads) == one, "{threads} threads gave another report");
+    }
+}

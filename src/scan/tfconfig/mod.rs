@@ -41,8 +41,8 @@ use eval::{Scope, Setting, Step};
 use history::Version;
 use lookup::Found;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
 
 /// A state the audit read, as this stage sees it.
 pub struct StateRef<'a> {
@@ -135,18 +135,10 @@ pub fn check(states: &[StateRef<'_>], components: &mut [Component], index: &GitI
             return outcome;
         }
     };
-    let mut stage = Stage {
-        index,
-        tip,
-        loader,
-        roots: None,
-        tip_configs: HashMap::new(),
-        histories: HashMap::new(),
-        changes: None,
-        up_to_tip: None,
-        reported: BTreeSet::new(),
-        stats: Stats::default(),
-    };
+    let shared = Shared::default();
+    let mut chooser = Stage::new(index, tip, loader, &shared);
+    let choices: Vec<Result<Choice, String>> = states.iter().map(|s| chooser.choose(s)).collect();
+
     // Each state's components, found once: a thousand states of fifty thousand components
     // would otherwise compare every component with every state.
     let mut by_state: HashMap<String, Vec<usize>> = HashMap::new();
@@ -155,43 +147,169 @@ pub fn check(states: &[StateRef<'_>], components: &mut [Component], index: &GitI
             by_state.entry(state.clone()).or_default().push(i);
         }
     }
+    let mut slots: Vec<Option<&mut Component>> = components.iter_mut().map(Some).collect();
     // The states of one root module one after the other, so that its history (the versions
     // of its configuration, with every module they read) is dropped once they are done: held
     // for a thousand root modules, histories were most of the stage's memory.
-    let choices: Vec<Result<Choice, String>> = states.iter().map(|s| stage.choose(s)).collect();
     let mut order: Vec<usize> = (0..states.len()).collect();
     order.sort_by(|&a, &b| {
         let root = |i: usize| choices[i].as_ref().ok().map(|c| c.root.as_str());
         root(a).cmp(&root(b))
     });
     let mut choices: Vec<Option<Result<Choice, String>>> = choices.into_iter().map(Some).collect();
-    for (k, &i) in order.iter().enumerate() {
-        let state = &states[i];
-        let mine = by_state
-            .get(state.display)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let choice = choices[i].take().expect("each state is checked once");
-        let root = choice.as_ref().ok().map(|c| c.root.clone());
-        stage.check_state(state, choice, components, mine, &mut outcome);
-        let next_root = order
-            .get(k + 1)
-            .and_then(|&j| choices[j].as_ref())
-            .and_then(|c| c.as_ref().ok())
-            .map(|c| &c.root);
-        if let Some(root) = root.filter(|r| Some(r) != next_root) {
-            stage.histories.remove(&root);
+    let work: Vec<Work<'_, '_>> = order
+        .iter()
+        .map(|&i| {
+            let state = &states[i];
+            let mine = by_state
+                .get(state.display)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|&c| slots[c].take())
+                .collect();
+            let choice = choices[i].take().unwrap_or_else(|| Err(String::new()));
+            Work {
+                state,
+                choice,
+                mine,
+            }
+        })
+        .collect();
+
+    let parts = split_by_root(work, rayon::current_num_threads());
+    let results = run_parts(chooser, parts, &shared);
+    let mut stats = Stats::default();
+    for (part, part_stats) in results {
+        outcome.inputs.extend(part.inputs);
+        outcome.state_notes.extend(part.state_notes);
+        outcome.absent.extend(part.absent);
+        stats.add(&part_stats);
+    }
+    outcome.stats = stats;
+    outcome.inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    // A file that could not be parsed, met by two threads through a module both read.
+    outcome.inputs.dedup_by(|a, b| a.path == b.path);
+    outcome.absent.sort_by(|a, b| {
+        (&a.state, &a.declared_at, &a.address).cmp(&(&b.state, &b.declared_at, &b.address))
+    });
+    outcome
+}
+
+/// Runs the parts, the first with `chooser` (which read the root modules at the tip), each
+/// other on a thread of its own.
+fn run_parts<'i>(
+    chooser: Stage<'i>,
+    parts: Vec<Vec<Work<'_, '_>>>,
+    shared: &'i Shared,
+) -> Vec<(Outcome, Stats)> {
+    // Root modules are independent: their groups are shared out between threads, each with
+    // its own reader of the repository (libgit2's are not shared between threads).
+    let mut parts = parts.into_iter();
+    let mut first = parts.next().unwrap_or_default();
+    let mut others: Vec<(Vec<Work<'_, '_>>, Stage<'_>)> = Vec::new();
+    for part in parts {
+        match Loader::new(chooser.index) {
+            Ok(loader) => {
+                let mut stage = Stage::new(chooser.index, chooser.tip, loader, shared);
+                stage.tip_configs = chooser.tip_configs.clone();
+                others.push((part, stage));
+            }
+            // It was opened once already; should a second reader fail, the first thread
+            // does this part too.
+            Err(_) => first.extend(part),
+        }
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = others
+            .into_iter()
+            .map(|(part, stage)| scope.spawn(move || run_part(stage, part)))
+            .collect();
+        let mut results = vec![run_part(chooser, first)];
+        for handle in handles {
+            match handle.join() {
+                Ok(result) => results.push(result),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        results
+    })
+}
+
+/// One state to check: the root module chosen for it and its components.
+struct Work<'s, 'c> {
+    state: &'s StateRef<'s>,
+    choice: Result<Choice, String>,
+    mine: Vec<&'c mut Component>,
+}
+
+/// `work` (grouped by root module) cut into at most `parts` runs of whole groups, of about
+/// as many components each.
+fn split_by_root<'s, 'c>(work: Vec<Work<'s, 'c>>, parts: usize) -> Vec<Vec<Work<'s, 'c>>> {
+    let total: usize = work.iter().map(|w| w.mine.len() + 1).sum();
+    let share = total.div_ceil(parts.max(1));
+    let mut out: Vec<Vec<Work<'s, 'c>>> = vec![Vec::new()];
+    let mut size = 0;
+    let mut last_root: Option<String> = None;
+    for item in work {
+        let root = item.choice.as_ref().ok().map(|c| c.root.clone());
+        let new_group = root.is_none() || root != last_root;
+        if new_group && size >= share && out.len() < parts {
+            out.push(Vec::new());
+            size = 0;
+        }
+        size += item.mine.len() + 1;
+        last_root = root;
+        out.last_mut().expect("one part at least").push(item);
+    }
+    out
+}
+
+/// Checks one run of states with `stage`, dropping a root's history after its last state.
+fn run_part(mut stage: Stage<'_>, work: Vec<Work<'_, '_>>) -> (Outcome, Stats) {
+    let mut outcome = Outcome::default();
+    let roots: Vec<Option<String>> = work
+        .iter()
+        .map(|w| w.choice.as_ref().ok().map(|c| c.root.clone()))
+        .collect();
+    for (k, item) in work.into_iter().enumerate() {
+        let Work {
+            state,
+            choice,
+            mut mine,
+        } = item;
+        stage.check_state(state, choice, &mut mine, &mut outcome);
+        if let Some(root) = &roots[k] {
+            if roots.get(k + 1).and_then(Option::as_ref) != Some(root) {
+                stage.histories.remove(root);
+            }
         }
     }
     stage.stats.blobs_parsed = stage.loader.blobs_parsed;
     stage.stats.trees_read = stage.loader.reader.trees_read();
     stage.stats.modules_read = stage.loader.modules_read();
-    outcome.stats = stage.stats;
-    outcome.inputs.sort_by(|a, b| a.path.cmp(&b.path));
-    outcome.absent.sort_by(|a, b| {
-        (&a.state, &a.declared_at, &a.address).cmp(&(&b.state, &b.declared_at, &b.address))
-    });
-    outcome
+    (outcome, stage.stats)
+}
+
+/// What the threads of the stage compute once for all of them, the first time one needs it.
+#[derive(Default)]
+struct Shared {
+    /// What each release commit changed.
+    changes: OnceLock<ReleaseChanges>,
+    /// The release history up to the tip.
+    up_to_tip: OnceLock<HashSet<ObjectId>>,
+}
+
+impl Stats {
+    fn add(&mut self, other: &Stats) {
+        self.blobs_parsed += other.blobs_parsed;
+        self.trees_read += other.trees_read;
+        self.modules_read += other.modules_read;
+        self.versions += other.versions;
+        self.attributes_compared += other.attributes_compared;
+        self.attributes_not_compared += other.attributes_not_compared;
+        self.differences += other.differences;
+    }
 }
 
 /// A configuration with the scopes of its nodes.
@@ -208,10 +326,7 @@ struct Stage<'i> {
     roots: Option<Vec<RootModule>>,
     tip_configs: HashMap<(ObjectId, String), Option<Arc<Read>>>,
     histories: HashMap<String, Arc<Vec<Version>>>,
-    /// What each release commit changed, computed the first time a history is needed.
-    changes: Option<ReleaseChanges>,
-    /// The release history up to the tip, computed the first time it is needed.
-    up_to_tip: Option<std::collections::HashSet<ObjectId>>,
+    shared: &'i Shared,
     /// Configurations already listed in the scope.
     reported: BTreeSet<String>,
     stats: Stats,
@@ -231,7 +346,21 @@ struct Choice {
     why: String,
 }
 
-impl Stage<'_> {
+impl<'i> Stage<'i> {
+    fn new(index: &'i GitIndex, tip: ObjectId, loader: Loader<'i>, shared: &'i Shared) -> Self {
+        Stage {
+            index,
+            tip,
+            loader,
+            roots: None,
+            tip_configs: HashMap::new(),
+            histories: HashMap::new(),
+            shared,
+            reported: BTreeSet::new(),
+            stats: Stats::default(),
+        }
+    }
+
     fn read(&mut self, commit: ObjectId, root: &str) -> Option<Arc<Read>> {
         let key = (commit, root.to_string());
         if let Some(read) = self.tip_configs.get(&key) {
@@ -252,23 +381,23 @@ impl Stage<'_> {
         if let Some(h) = self.histories.get(root) {
             return h.clone();
         }
-        if self.changes.is_none() {
-            self.changes = Some(ReleaseChanges::new(self.index));
-        }
-        let changes = self.changes.as_ref().expect("computed above");
+        let index = self.index;
+        let changes = self
+            .shared
+            .changes
+            .get_or_init(|| ReleaseChanges::new(index));
         let versions = Arc::new(history::versions(&mut self.loader, changes, root));
         self.stats.versions += versions.len();
         self.histories.insert(root.to_string(), versions.clone());
         versions
     }
 
-    /// `mine`: the positions in `components` of the state's components.
+    /// `mine`: the state's components.
     fn check_state(
         &mut self,
         state: &StateRef<'_>,
         choice: Result<Choice, String>,
-        components: &mut [Component],
-        mine: &[usize],
+        mine: &mut [&mut Component],
         outcome: &mut Outcome,
     ) {
         let short = self.tip.short();
@@ -303,8 +432,8 @@ impl Stage<'_> {
         let yor = yor_index(&read.config);
         let mut answered: BTreeSet<(usize, usize)> = BTreeSet::new();
         let (mut compared, mut not_compared) = (0usize, 0usize);
-        for &position in mine {
-            let component = &mut components[position];
+        for component in mine.iter_mut() {
+            let component = &mut **component;
             let address = component
                 .properties
                 .get("address")
@@ -699,7 +828,7 @@ impl Stage<'_> {
             .rposition(|v| v.commit == self.tip)
             .or_else(|| {
                 // The tip changed nothing: its version is the last one before it.
-                let before = self.up_to_tip.get_or_insert_with(|| {
+                let before = self.shared.up_to_tip.get_or_init(|| {
                     let history = self.index.release_history();
                     let tip_at = history.iter().position(|c| *c == self.tip);
                     let upto = tip_at.map(|t| &history[..=t]).unwrap_or(&[]);
