@@ -122,10 +122,22 @@ pub fn run_timed(
     let mut components: Vec<Component> = Vec::new();
     let mut documents = Vec::new();
     let mut resource_keys = Vec::new();
-    for (input, document) in scanned {
-        if let Some(document) = document {
-            let made = components_from_state(&document, &input.path, &options.policy);
-            resource_keys.extend(identity::resource_keys(&document, &made, &options.policy));
+    // Each state's components on any thread (their attributes are parsed again here), then
+    // gathered in the order the states were read.
+    let made: Vec<_> = scanned
+        .into_par_iter()
+        .map(|(input, document)| {
+            let made = document.map(|document| {
+                let made = components_from_state(&document, &input.path, &options.policy);
+                let keys = identity::resource_keys(&document, &made, &options.policy);
+                (document, made, keys)
+            });
+            (input, made)
+        })
+        .collect();
+    for (input, made) in made {
+        if let Some((document, made, keys)) = made {
+            resource_keys.extend(keys);
             components.extend(made);
             documents.push((input.path.clone(), document));
         }

@@ -2,6 +2,8 @@
 //! never printed, whatever the source marked.
 
 use crate::policy::normalise_key;
+use aho_corasick::AhoCorasick;
+use std::sync::LazyLock;
 
 const SECRET_WORDS: &[&str] = &[
     "password",
@@ -25,7 +27,14 @@ pub fn is_secret_key(key: &str) -> bool {
 
 /// [`is_secret_key`] for a key already through [`normalise_key`].
 pub fn is_secret_normalised(key: &str) -> bool {
-    SECRET_WORDS.iter().any(|word| key.contains(word))
+    // Every key of every state's attributes comes through here: one automaton pass instead
+    // of a substring search per word (a sixtieth of a large audit's time went to those).
+    static WORDS: LazyLock<Option<AhoCorasick>> =
+        LazyLock::new(|| AhoCorasick::new(SECRET_WORDS).ok());
+    match &*WORDS {
+        Some(words) => words.is_match(key),
+        None => SECRET_WORDS.iter().any(|word| key.contains(word)),
+    }
 }
 
 #[cfg(test)]
