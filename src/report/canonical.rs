@@ -5,12 +5,16 @@
 //! The value is serialised once, compactly, and that text is rewritten with its keys sorted
 //! straight into the consumer (a hasher, for the digest), object by object. Going through
 //! `serde_json::Value` instead held the whole report as a tree, several times the size of its
-//! text: most of an audit's peak memory on a large estate.
+//! text: most of an audit's peak memory on a large estate. Only the items of arrays (a
+//! component, a finding) are parsed into a tree, one at a time, and those of long arrays on
+//! every thread, a run at a time.
 
 use crate::model::id::Sha256;
+use rayon::prelude::*;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Serialize;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// The canonical JSON text of any serialisable value.
@@ -22,8 +26,12 @@ pub fn canonical_json<T: Serialize>(value: &T) -> String {
 
 /// sha256 of the canonical JSON text, as lower-case hex.
 pub fn canonical_sha256<T: Serialize>(value: &T) -> String {
-    let mut hasher = Sha256::new();
+    // Buffered: the canonical text arrives a token at a time, and each call into the hasher
+    // has a cost of its own.
+    let mut hasher = io::BufWriter::with_capacity(1 << 16, Sha256::new());
     write_canonical(value, &mut hasher).expect("hashing does not fail");
+    hasher.flush().expect("hashing does not fail");
+    let (hasher, _) = hasher.into_parts();
     crate::model::id::hex(&hasher.finish())
 }
 
@@ -45,7 +53,7 @@ fn write_sorted(raw: &RawValue, out: &mut dyn Write) -> io::Result<()> {
         Some(b'{') => {
             let Entries(mut entries) = serde_json::from_str(text).map_err(io::Error::other)?;
             // Stable: of keys written twice, the last one holds (as in a parsed object).
-            entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            entries.sort_by(|a, b| utf16_order(&a.0, &b.0));
             out.write_all(b"{")?;
             let mut first = true;
             for (i, (key, value)) in entries.iter().enumerate() {
@@ -56,7 +64,17 @@ fn write_sorted(raw: &RawValue, out: &mut dyn Write) -> io::Result<()> {
                     out.write_all(b",")?;
                 }
                 first = false;
-                serde_json::to_writer(&mut *out, key).map_err(io::Error::other)?;
+                match key {
+                    // Written without escapes, so none is needed.
+                    Cow::Borrowed(key) => {
+                        out.write_all(b"\"")?;
+                        out.write_all(key.as_bytes())?;
+                        out.write_all(b"\"")?;
+                    }
+                    Cow::Owned(key) => {
+                        serde_json::to_writer(&mut *out, key).map_err(io::Error::other)?
+                    }
+                }
                 out.write_all(b":")?;
                 write_sorted(value, out)?;
             }
@@ -65,11 +83,20 @@ fn write_sorted(raw: &RawValue, out: &mut dyn Write) -> io::Result<()> {
         Some(b'[') => {
             let items: Vec<&RawValue> = serde_json::from_str(text).map_err(io::Error::other)?;
             out.write_all(b"[")?;
-            for (i, item) in items.into_iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",")?;
+            // A report's components and findings: their items are rewritten on every thread,
+            // a run at a time so that only one run's text is held, and written in order.
+            for (run, items) in items.chunks(PARALLEL_RUN).enumerate() {
+                let texts: Vec<io::Result<Vec<u8>>> = if items.len() >= PARALLEL_RUN {
+                    items.par_iter().map(|item| sorted_text(item)).collect()
+                } else {
+                    items.iter().map(|item| sorted_text(item)).collect()
+                };
+                for (i, text) in texts.into_iter().enumerate() {
+                    if run > 0 || i > 0 {
+                        out.write_all(b",")?;
+                    }
+                    out.write_all(&text?)?;
                 }
-                write_sorted(item, out)?;
             }
             out.write_all(b"]")
         }
@@ -77,8 +104,89 @@ fn write_sorted(raw: &RawValue, out: &mut dyn Write) -> io::Result<()> {
     }
 }
 
-/// An object's entries in the order written, values left as text.
-struct Entries<'a>(Vec<(String, &'a RawValue)>);
+/// Items of arrays at least this long are rewritten in parallel, this many at a time.
+const PARALLEL_RUN: usize = 2048;
+
+/// One item of a long array (a component, a finding: a few KiB) rewritten through a parsed
+/// tree: one pass over its text, where [`write_sorted`] would scan each nested value again
+/// at every level.
+fn sorted_text(raw: &RawValue) -> io::Result<Vec<u8>> {
+    let mut text = Vec::with_capacity(raw.get().len());
+    let value: serde_json::Value = serde_json::from_str(raw.get()).map_err(io::Error::other)?;
+    write_value(&value, &mut text)?;
+    Ok(text)
+}
+
+/// A parsed value's canonical text.
+fn write_value(value: &serde_json::Value, out: &mut Vec<u8>) -> io::Result<()> {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| utf16_order(a.0, b.0));
+            out.push(b'{');
+            for (i, (key, value)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, key).map_err(io::Error::other)?;
+                out.push(b':');
+                write_value(value, out)?;
+            }
+            out.push(b'}');
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(item, out)?;
+            }
+            out.push(b']');
+        }
+        scalar => serde_json::to_writer(&mut *out, scalar).map_err(io::Error::other)?,
+    }
+    Ok(())
+}
+
+/// Keys ordered by their UTF-16 code units (RFC 8785). That is byte order but where a
+/// character beyond U+FFFF meets one from U+E000 to U+FFFF; only then are the code units
+/// compared.
+fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let high = |s: &str| s.bytes().any(|c| c >= 0xee);
+    if high(a) && high(b) {
+        a.encode_utf16().cmp(b.encode_utf16())
+    } else {
+        a.cmp(b)
+    }
+}
+
+/// An object's entries in the order written, values left as text; keys borrowed from the
+/// text where they hold no escape.
+struct Entries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+/// A key as text, borrowed when it can be.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(key)))
+            }
+            fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(key.to_string())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
 
 impl<'de> serde::Deserialize<'de> for Entries<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -90,8 +198,8 @@ impl<'de> serde::Deserialize<'de> for Entries<'de> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Entries<'de>, M::Error> {
                 let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
-                    entries.push(entry);
+                while let Some((Key(key), value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    entries.push((key, value));
                 }
                 Ok(Entries(entries))
             }
@@ -141,6 +249,20 @@ mod tests {
             canonical_json(&value),
             "{\"a\":3,\"\u{1F600}\":1,\"\u{FF21}\":2}"
         );
+    }
+
+    #[test]
+    fn escaped_keys_and_long_arrays_are_what_the_value_tree_gave() {
+        // Keys with escapes are rewritten by serde_json, the others copied; arrays longer than
+        // a parallel run are rewritten on several threads and must keep their order.
+        let items: Vec<serde_json::Value> = (0..PARALLEL_RUN * 2 + 7)
+            .map(|i| {
+                serde_json::json!({"z": i, "q\"uote": [i, {"b\tt": "x", "a": null}],
+                    "\u{1F600}": "e", "\u{FF21}": i % 3, "a": "é"})
+            })
+            .collect();
+        let value = serde_json::json!({"items": items, "k\\": {"y": 1, "x": 2}});
+        assert_eq!(canonical_json(&value), through_value(&value));
     }
 
     #[test]
