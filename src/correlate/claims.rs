@@ -5,7 +5,7 @@
 
 use crate::correlate::secrets::is_secret_normalised;
 use crate::model::{Claim, ClaimKind, Location, PathStep};
-use crate::policy::{normalise_key, normalise_key_into, Policy};
+use crate::policy::{normalise_key_into, Policy};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -50,7 +50,7 @@ pub fn claims_from_attributes(
 ) -> Vec<Claim> {
     let mut walker = Walker {
         sensitive,
-        claim_keys: policy.claim_keys.iter().map(|k| normalise_key(k)).collect(),
+        policy,
         origin,
         seen: BTreeSet::new(),
         claims: Vec::new(),
@@ -80,8 +80,7 @@ fn is_below(path: &[Step<'_>], prefix: &[PathStep]) -> bool {
 
 struct Walker<'a> {
     sensitive: &'a [Vec<PathStep>],
-    /// The policy's claim keys, normalised once: every string of every attribute is looked up.
-    claim_keys: Vec<String>,
+    policy: &'a Policy,
     origin: &'a Location,
     seen: BTreeSet<(ClaimKind, String)>,
     claims: Vec<Claim>,
@@ -136,7 +135,7 @@ impl<'a> Walker<'a> {
         } else if leaf == "gitfile" && !text.trim().is_empty() {
             // yor's git_file: the file that declares the resource, checked against the index.
             Some(ClaimKind::DeclaringFile)
-        } else if self.claim_keys.iter().any(|k| k == leaf) {
+        } else if self.policy.is_claim_key_normalised(leaf) {
             classify_claim_value(text)
         } else {
             None

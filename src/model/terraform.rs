@@ -176,7 +176,7 @@ impl Attributes {
 
 impl From<Value> for Attributes {
     fn from(value: Value) -> Self {
-        Attributes(value.to_string().into_boxed_str())
+        Attributes::from(&value)
     }
 }
 

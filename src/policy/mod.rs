@@ -95,8 +95,13 @@ impl Policy {
     /// Whether `key` names a claim: compared without case, `_` or `-`, so `GitCommit`,
     /// `git-commit` and `GIT_COMMIT` all match `git_commit`.
     pub fn is_claim_key(&self, key: &str) -> bool {
-        let key = normalise_key(key);
-        self.claim_keys.iter().any(|k| normalise_key(k) == key)
+        self.is_claim_key_normalised(&normalise_key(key))
+    }
+
+    /// [`Policy::is_claim_key`] for a key already through [`normalise_key`]: every key of every
+    /// state's attributes is looked up, so nothing is allocated here.
+    pub fn is_claim_key_normalised(&self, key: &str) -> bool {
+        (self.claim_keys.iter()).any(|k| normalised_chars(k).eq(key.chars()))
     }
 }
 
@@ -110,11 +115,13 @@ pub fn normalise_key(key: &str) -> String {
 /// [`normalise_key`] into `out` (cleared first), for callers that normalise many keys.
 pub fn normalise_key_into(key: &str, out: &mut String) {
     out.clear();
-    out.extend(
-        key.chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .map(|c| c.to_ascii_lowercase()),
-    );
+    out.extend(normalised_chars(key));
+}
+
+fn normalised_chars(key: &str) -> impl Iterator<Item = char> + '_ {
+    key.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
 }
 
 #[cfg(test)]

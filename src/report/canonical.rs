@@ -14,7 +14,6 @@ use rayon::prelude::*;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Serialize;
 use serde_json::value::RawValue;
-use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// The canonical JSON text of any serialisable value.
@@ -64,17 +63,7 @@ fn write_sorted(raw: &RawValue, out: &mut dyn Write) -> io::Result<()> {
                     out.write_all(b",")?;
                 }
                 first = false;
-                match key {
-                    // Written without escapes, so none is needed.
-                    Cow::Borrowed(key) => {
-                        out.write_all(b"\"")?;
-                        out.write_all(key.as_bytes())?;
-                        out.write_all(b"\"")?;
-                    }
-                    Cow::Owned(key) => {
-                        serde_json::to_writer(&mut *out, key).map_err(io::Error::other)?
-                    }
-                }
+                serde_json::to_writer(&mut *out, key).map_err(io::Error::other)?;
                 out.write_all(b":")?;
                 write_sorted(value, out)?;
             }
@@ -162,31 +151,8 @@ fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-/// An object's entries in the order written, values left as text; keys borrowed from the
-/// text where they hold no escape.
-struct Entries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
-
-/// A key as text, borrowed when it can be.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(key)))
-            }
-            fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(key.to_string())))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
+/// An object's entries in the order written, values left as text.
+struct Entries<'a>(Vec<(String, &'a RawValue)>);
 
 impl<'de> serde::Deserialize<'de> for Entries<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -198,8 +164,8 @@ impl<'de> serde::Deserialize<'de> for Entries<'de> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Entries<'de>, M::Error> {
                 let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some((Key(key), value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
-                    entries.push((key, value));
+                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+                    entries.push(entry);
                 }
                 Ok(Entries(entries))
             }

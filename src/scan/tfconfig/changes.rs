@@ -152,12 +152,7 @@ impl ReleaseChanges {
     /// parent's, ascending.
     pub fn changing_after(&self, dir: &str, pos: usize) -> &[u32] {
         // Look-ups skip empty parts (`a//b` is `a/b`); so must the key.
-        let dir: String = dir
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join("/");
-        let Some(list) = self.by_dir.get(&dir) else {
+        let Some(list) = self.by_dir.get(&super::normal_dir(dir)) else {
             return &[];
         };
         let start = list.partition_point(|&p| p as usize <= pos);
