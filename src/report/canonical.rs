@@ -7,8 +7,10 @@
 //! `serde_json::Value` instead held the whole report as a tree, several times the size of its
 //! text: most of an audit's peak memory on a large estate. Only the items of arrays (a
 //! component, a finding) are parsed into a tree, one at a time, and those of long arrays on
-//! every thread, a run at a time.
+//! every thread, a run at a time. The digest of a struct (the report) does not even hold the
+//! compact text: [`super::canonical_stream`] writes it a field at a time.
 
+use super::canonical_stream;
 use crate::model::id::Sha256;
 use rayon::prelude::*;
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -25,13 +27,25 @@ pub fn canonical_json<T: Serialize>(value: &T) -> String {
 
 /// sha256 of the canonical JSON text, as lower-case hex.
 pub fn canonical_sha256<T: Serialize>(value: &T) -> String {
+    // A struct (a report) is written a field at a time, its whole text never held; anything
+    // else, or a struct with a field that does not serialise, through its compact text.
+    let streamed = hashed(|out| matches!(canonical_stream::write_struct(value, out), Ok(true)));
+    let digest = streamed
+        .or_else(|| hashed(|out| write_canonical(value, out).is_ok()))
+        .expect("hashing does not fail");
+    crate::model::id::hex(&digest)
+}
+
+/// The sha256 of what `write` writes, or `None` when it answers that it failed.
+fn hashed(write: impl FnOnce(&mut dyn Write) -> bool) -> Option<[u8; 32]> {
     // Buffered: the canonical text arrives a token at a time, and each call into the hasher
     // has a cost of its own.
     let mut hasher = io::BufWriter::with_capacity(1 << 16, Sha256::new());
-    write_canonical(value, &mut hasher).expect("hashing does not fail");
-    hasher.flush().expect("hashing does not fail");
+    if !write(&mut hasher) || hasher.flush().is_err() {
+        return None;
+    }
     let (hasher, _) = hasher.into_parts();
-    crate::model::id::hex(&hasher.finish())
+    Some(hasher.finish())
 }
 
 /// Writes the canonical JSON text of `value`; a value JSON cannot represent (a map with
@@ -40,7 +54,12 @@ pub fn write_canonical<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Resu
     let Ok(compact) = serde_json::to_string(value) else {
         return out.write_all(b"null");
     };
-    let raw: &RawValue = serde_json::from_str(&compact).map_err(io::Error::other)?;
+    write_compact(&compact, out)
+}
+
+/// The canonical text of a value's compact text.
+pub(super) fn write_compact(compact: &str, out: &mut dyn Write) -> io::Result<()> {
+    let raw: &RawValue = serde_json::from_str(compact).map_err(io::Error::other)?;
     write_sorted(raw, out)
 }
 
@@ -94,15 +113,19 @@ fn write_sorted(raw: &RawValue, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Items of arrays at least this long are rewritten in parallel, this many at a time.
-const PARALLEL_RUN: usize = 2048;
+pub(super) const PARALLEL_RUN: usize = 2048;
 
-/// One item of a long array (a component, a finding: a few KiB) rewritten through a parsed
-/// tree: one pass over its text, where [`write_sorted`] would scan each nested value again
-/// at every level.
 fn sorted_text(raw: &RawValue) -> io::Result<Vec<u8>> {
-    let mut text = Vec::with_capacity(raw.get().len());
-    let value: serde_json::Value = serde_json::from_str(raw.get()).map_err(io::Error::other)?;
-    write_value(&value, &mut text)?;
+    sorted_item_text(raw.get().as_bytes()).map_err(io::Error::other)
+}
+
+/// One item of a long array (a component, a finding: a few KiB) rewritten from its compact
+/// text through a parsed tree: one pass over its text, where [`write_sorted`] would scan each
+/// nested value again at every level.
+pub(super) fn sorted_item_text(compact: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
+    let mut text = Vec::with_capacity(compact.len());
+    let value: serde_json::Value = serde_json::from_slice(compact)?;
+    write_value(&value, &mut text).map_err(serde_json::Error::io)?;
     Ok(text)
 }
 
@@ -142,7 +165,7 @@ fn write_value(value: &serde_json::Value, out: &mut Vec<u8>) -> io::Result<()> {
 /// Keys ordered by their UTF-16 code units (RFC 8785). That is byte order but where a
 /// character beyond U+FFFF meets one from U+E000 to U+FFFF; only then are the code units
 /// compared.
-fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
+pub(super) fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
     let high = |s: &str| s.bytes().any(|c| c >= 0xee);
     if high(a) && high(b) {
         a.encode_utf16().cmp(b.encode_utf16())

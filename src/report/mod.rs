@@ -4,6 +4,7 @@
 //! documented in `docs/report-format.md`.
 
 mod canonical;
+mod canonical_stream;
 pub use canonical::{canonical_json, canonical_sha256, write_canonical};
 mod common;
 mod dot;
