@@ -22,6 +22,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use provenant::git::content::is_configuration_path;
 use provenant::git::{GitIndex, ObjectId};
 
+/// The allocator the `provenant` binary runs with, so that the index is timed as users run it.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() {
     // `cargo bench` appends `--bench`; `cargo test --benches` runs us with no arguments.
     let args: Vec<String> = std::env::args()

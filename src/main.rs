@@ -7,6 +7,11 @@ mod commands;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// jemalloc: see Cargo.toml for why.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
