@@ -14,6 +14,7 @@
 
 use crate::model::{Component, PathStep, ResourceInstance, StateDocument};
 use crate::policy::Policy;
+use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -327,9 +328,10 @@ pub fn merge(components: &mut Vec<Component>, hosts: Vec<HostNode>, resources: &
                 .push((r, key));
         }
     }
-    // For each host, the resources it matches and the first evidence of each match.
+    // For each host, the resources it matches and the first evidence of each match; hosts on
+    // every thread.
     let matches: Vec<BTreeMap<usize, String>> = hosts
-        .iter()
+        .par_iter()
         .map(|host| {
             let mut found: BTreeMap<usize, Vec<String>> = BTreeMap::new();
             for key in host.keys.iter().filter(|k| k.is_distinctive()) {

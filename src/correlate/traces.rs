@@ -1,31 +1,51 @@
 //! Resolving claims against the git index. Many components claim the same commit, so each
-//! distinct claim value is resolved once and the trace copied to every component that holds it.
+//! distinct claim value is resolved once, on any thread, and the trace copied to every
+//! component that holds it.
 
 use crate::git::{GitIndex, Resolution};
-use crate::model::{Behind, Component, Trace, TraceCommit, TraceStatus};
+use crate::model::{Behind, Claim, Component, Trace, TraceCommit, TraceStatus};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Fills `traces` of every component from its commit and tag claims. A claim bound to a
 /// branch (a Puppet environment's) is judged against that branch instead of the release
 /// branches.
 pub fn attach_traces(components: &mut [Component], index: &GitIndex) {
-    let mut resolved: HashMap<(String, Option<String>), Trace> = HashMap::new();
-    for component in components.iter_mut() {
-        let mut traces = Vec::new();
-        for claim in component
-            .claims
-            .iter()
-            .filter(|c| c.kind.names_a_revision())
-        {
-            let template = resolved
-                .entry((claim.value.clone(), claim.branch.clone()))
-                .or_insert_with(|| trace(&claim.value, claim.branch.as_deref(), index));
-            let mut trace = template.clone();
-            trace.key = claim.key.clone();
-            traces.push(trace);
-        }
-        component.traces = traces;
+    // Distinct claims first, resolved on every thread; then each component's traces copied
+    // from them, also on every thread.
+    let mut wanted: Vec<(&str, Option<&str>)> = components
+        .iter()
+        .flat_map(|c| {
+            revision_claims(c).map(|claim| (claim.value.as_str(), claim.branch.as_deref()))
+        })
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let resolved: Vec<Trace> = wanted
+        .par_iter()
+        .map(|&(claim, branch)| trace(claim, branch, index))
+        .collect();
+    let mut by_claim: HashMap<String, HashMap<Option<String>, Trace>> = HashMap::new();
+    for ((claim, branch), trace) in wanted.into_iter().zip(resolved) {
+        by_claim
+            .entry(claim.to_string())
+            .or_default()
+            .insert(branch.map(str::to_string), trace);
     }
+    components.par_iter_mut().for_each(|component| {
+        let traces = revision_claims(component)
+            .map(|claim| {
+                let mut trace = by_claim[&claim.value][&claim.branch].clone();
+                trace.key = claim.key.clone();
+                trace
+            })
+            .collect();
+        component.traces = traces;
+    });
+}
+
+fn revision_claims(component: &Component) -> impl Iterator<Item = &Claim> {
+    (component.claims.iter()).filter(|c| c.kind.names_a_revision())
 }
 
 fn trace(claim: &str, branch: Option<&str>, index: &GitIndex) -> Trace {
