@@ -6,12 +6,14 @@
 //! field names (without serialising their values), then once per field in sorted key order,
 //! with only that field's value serialised each time. A field holding a sequence (the report's
 //! components and findings) is streamed item by item: each item's compact text is rewritten
-//! sorted, a run of items at a time on every thread. Any other field goes through
-//! its compact text. The text is exactly what `write_canonical` writes for
+//! sorted, a run of items at a time on the pool's threads while the next run is serialised.
+//! Any other field goes through its compact text. The text is exactly what `write_canonical`
+//! writes for
 //! the whole value; the tests hold the two to that.
 
 use std::cell::Cell;
 use std::io::Write;
+use std::sync::mpsc::Receiver;
 
 use rayon::prelude::*;
 use serde::ser::{self, Impossible, Serialize, SerializeSeq, SerializeStruct, Serializer};
@@ -267,6 +269,7 @@ impl<'a> Serializer for Items<'a> {
             out: self.out,
             run: Vec::new(),
             written: 0,
+            rewriting: None,
         })
     }
 
@@ -276,21 +279,49 @@ impl<'a> Serializer for Items<'a> {
 }
 
 /// Items' compact texts, rewritten sorted a run at a time: a run of [`PARALLEL_RUN`] on every
-/// thread, in order.
+/// thread of the pool while the next run's compact texts are written on this one, then each
+/// run's texts written out in order.
 struct ItemRuns<'a> {
     out: &'a mut dyn Write,
     run: Vec<Vec<u8>>,
     written: usize,
+    /// The run handed to the pool, until its texts are written out.
+    rewriting: Option<Receiver<Rewritten>>,
 }
 
+type Rewritten = Vec<Result<Vec<u8>, Error>>;
+
 impl ItemRuns<'_> {
-    fn flush(&mut self) -> Result<(), Error> {
+    /// Hands the current run to the pool, then writes out the run handed before it.
+    fn hand_over(&mut self) -> Result<(), Error> {
         let run = std::mem::take(&mut self.run);
-        let texts: Vec<Result<Vec<u8>, Error>> = if run.len() >= PARALLEL_RUN {
-            run.par_iter().map(|item| sorted_item_text(item)).collect()
-        } else {
-            run.iter().map(|item| sorted_item_text(item)).collect()
-        };
+        let before = self.rewriting.take();
+        if rayon::current_thread_index().is_some() {
+            // On a thread of the pool already: waiting here for the pool could wait for this
+            // very thread, so the run is rewritten in place.
+            self.write_out(before)?;
+            return self.write(rewrite(run));
+        }
+        let (done, rewritten) = std::sync::mpsc::sync_channel(1);
+        rayon::spawn(move || {
+            // The receiver is gone only when writing failed; then nobody wants the texts.
+            let _ = done.send(rewrite(run));
+        });
+        self.rewriting = Some(rewritten);
+        self.write_out(before)
+    }
+
+    fn write_out(&mut self, handed: Option<Receiver<Rewritten>>) -> Result<(), Error> {
+        match handed {
+            None => Ok(()),
+            Some(rewritten) => match rewritten.recv() {
+                Ok(texts) => self.write(texts),
+                Err(_) => Err(ser::Error::custom("rewriting a run of items failed")),
+            },
+        }
+    }
+
+    fn write(&mut self, texts: Rewritten) -> Result<(), Error> {
         for text in texts {
             if self.written > 0 {
                 self.out.write_all(b",").map_err(Error::io)?;
@@ -302,6 +333,15 @@ impl ItemRuns<'_> {
     }
 }
 
+/// A run's items rewritten sorted, on every thread when the run is a full one.
+fn rewrite(run: Vec<Vec<u8>>) -> Rewritten {
+    if run.len() >= PARALLEL_RUN {
+        run.par_iter().map(|item| sorted_item_text(item)).collect()
+    } else {
+        run.iter().map(|item| sorted_item_text(item)).collect()
+    }
+}
+
 impl SerializeSeq for ItemRuns<'_> {
     type Ok = ();
     type Error = Error;
@@ -309,13 +349,15 @@ impl SerializeSeq for ItemRuns<'_> {
     fn serialize_element<V: Serialize + ?Sized>(&mut self, item: &V) -> Result<(), Error> {
         self.run.push(serde_json::to_vec(item)?);
         if self.run.len() == PARALLEL_RUN {
-            self.flush()?;
+            self.hand_over()?;
         }
         Ok(())
     }
 
     fn end(mut self) -> Result<(), Error> {
-        self.flush()?;
+        self.hand_over()?;
+        let last = self.rewriting.take();
+        self.write_out(last)?;
         self.out.write_all(b"]").map_err(Error::io)
     }
 }
@@ -361,8 +403,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_struct_written_field_by_field_is_the_whole_value_canonical_text() {
+    fn whole() -> Whole {
         let items: Vec<Item> = (0..PARALLEL_RUN * 2 + 5)
             .map(|i| Item {
                 zeta: i,
@@ -370,7 +411,7 @@ mod tests {
                 emoji: vec![[("b".to_string(), Some(0.5)), ("a".to_string(), None)].into()],
             })
             .collect();
-        let whole = Whole {
+        Whole {
             schema: 3,
             items,
             absent: None,
@@ -378,12 +419,31 @@ mod tests {
             nested: [("k".to_string(), vec!["x", "y"])].into(),
             quoted: (1, "t\tab"),
             digest: String::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn a_struct_written_field_by_field_is_the_whole_value_canonical_text() {
+        let whole = whole();
         let text = streamed(&whole).expect("a struct is streamed");
         assert_eq!(text, canonical_json(&whole));
         assert!(text.starts_with(r#"{"a\"quote":[1,"t\tab"],"digest":"","empty":[],"items":[{"#));
         assert!(!text.contains("absent"));
         assert!(text.ends_with(r#"],"nested":{"k":["x","y"]},"schema":3}"#));
+    }
+
+    #[test]
+    fn written_from_a_thread_of_the_pool_it_is_the_same_text() {
+        // One thread: a run handed to the pool from its only thread would never be taken.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let whole = whole();
+        let text = pool
+            .install(|| streamed(&whole))
+            .expect("a struct is streamed");
+        assert_eq!(text, canonical_json(&whole));
     }
 
     #[test]
