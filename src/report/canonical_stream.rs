@@ -8,8 +8,7 @@
 //! components and findings) is streamed item by item: each item's compact text is rewritten
 //! sorted, a run of items at a time on the pool's threads while the next run is serialised.
 //! Any other field goes through its compact text. The text is exactly what `write_canonical`
-//! writes for
-//! the whole value; the tests hold the two to that.
+//! writes for the whole value; the tests hold the two to that.
 
 use std::cell::Cell;
 use std::io::Write;
