@@ -5,7 +5,6 @@
 use crate::git::{GitIndex, Resolution};
 use crate::model::{Behind, Claim, Component, Trace, TraceCommit, TraceStatus};
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 /// Fills `traces` of every component from its commit and tag claims. A claim bound to a
 /// branch (a Puppet environment's) is judged against that branch instead of the release
@@ -25,23 +24,25 @@ pub fn attach_traces(components: &mut [Component], index: &GitIndex) {
         .par_iter()
         .map(|&(claim, branch)| trace(claim, branch, index))
         .collect();
-    let mut by_claim: HashMap<String, HashMap<Option<String>, Trace>> = HashMap::new();
-    for ((claim, branch), trace) in wanted.into_iter().zip(resolved) {
-        by_claim
-            .entry(claim.to_string())
-            .or_default()
-            .insert(branch.map(str::to_string), trace);
-    }
-    components.par_iter_mut().for_each(|component| {
-        let traces = revision_claims(component)
-            .map(|claim| {
-                let mut trace = by_claim[&claim.value][&claim.branch].clone();
-                trace.key = claim.key.clone();
-                trace
-            })
-            .collect();
+    let traces: Vec<Vec<Trace>> = components
+        .par_iter()
+        .map(|component| {
+            revision_claims(component)
+                .map(|claim| {
+                    let claimed = (claim.value.as_str(), claim.branch.as_deref());
+                    let at = wanted
+                        .binary_search(&claimed)
+                        .expect("every claim was resolved");
+                    let mut trace = resolved[at].clone();
+                    trace.key = claim.key.clone();
+                    trace
+                })
+                .collect()
+        })
+        .collect();
+    for (component, traces) in components.iter_mut().zip(traces) {
         component.traces = traces;
-    });
+    }
 }
 
 fn revision_claims(component: &Component) -> impl Iterator<Item = &Claim> {

@@ -94,16 +94,12 @@ fn write_sorted(raw: &RawValue, out: &mut dyn Write) -> io::Result<()> {
             // A report's components and findings: their items are rewritten on every thread,
             // a run at a time so that only one run's text is held, and written in order.
             for (run, items) in items.chunks(PARALLEL_RUN).enumerate() {
-                let texts: Vec<io::Result<Vec<u8>>> = if items.len() >= PARALLEL_RUN {
-                    items.par_iter().map(|item| sorted_text(item)).collect()
-                } else {
-                    items.iter().map(|item| sorted_text(item)).collect()
-                };
-                for (i, text) in texts.into_iter().enumerate() {
+                let compact: Vec<&[u8]> = items.iter().map(|i| i.get().as_bytes()).collect();
+                for (i, text) in sorted_run(&compact).into_iter().enumerate() {
                     if run > 0 || i > 0 {
                         out.write_all(b",")?;
                     }
-                    out.write_all(&text?)?;
+                    out.write_all(&text.map_err(io::Error::other)?)?;
                 }
             }
             out.write_all(b"]")
@@ -115,14 +111,27 @@ fn write_sorted(raw: &RawValue, out: &mut dyn Write) -> io::Result<()> {
 /// Items of arrays at least this long are rewritten in parallel, this many at a time.
 pub(super) const PARALLEL_RUN: usize = 2048;
 
-fn sorted_text(raw: &RawValue) -> io::Result<Vec<u8>> {
-    sorted_item_text(raw.get().as_bytes()).map_err(io::Error::other)
+/// The items of a run (compact texts) rewritten sorted, in order: on every thread when the
+/// run is a full one.
+pub(super) fn sorted_run<T: AsRef<[u8]> + Sync>(
+    items: &[T],
+) -> Vec<Result<Vec<u8>, serde_json::Error>> {
+    if items.len() >= PARALLEL_RUN {
+        items
+            .par_iter()
+            .map(|item| sorted_item_text(item.as_ref()))
+            .collect()
+    } else {
+        (items.iter())
+            .map(|item| sorted_item_text(item.as_ref()))
+            .collect()
+    }
 }
 
 /// One item of a long array (a component, a finding: a few KiB) rewritten from its compact
 /// text through a parsed tree: one pass over its text, where [`write_sorted`] would scan each
 /// nested value again at every level.
-pub(super) fn sorted_item_text(compact: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
+fn sorted_item_text(compact: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
     let mut text = Vec::with_capacity(compact.len());
     let value: serde_json::Value = serde_json::from_slice(compact)?;
     write_value(&value, &mut text).map_err(serde_json::Error::io)?;

@@ -14,11 +14,10 @@ use std::cell::Cell;
 use std::io::Write;
 use std::sync::mpsc::Receiver;
 
-use rayon::prelude::*;
 use serde::ser::{self, Impossible, Serialize, SerializeSeq, SerializeStruct, Serializer};
 use serde_json::Error;
 
-use super::canonical::{sorted_item_text, utf16_order, write_compact, PARALLEL_RUN};
+use super::canonical::{sorted_run, utf16_order, write_compact, PARALLEL_RUN};
 
 /// Writes the canonical text of `value` if it serialises as a struct and answers `Ok(true)`;
 /// answers `Ok(false)`, having written nothing, for anything else. An error after writing
@@ -138,18 +137,18 @@ macro_rules! refuse_all_but_compounds {
 /// Skipped fields (`skip_serializing_if`) are not named, as they are not written.
 struct FieldNames;
 
-struct NameList(Vec<String>);
+struct NameList(Vec<&'static str>);
 
 impl Serializer for FieldNames {
-    type Ok = Vec<String>;
+    type Ok = Vec<&'static str>;
     type Error = Error;
-    type SerializeSeq = Impossible<Vec<String>, Error>;
-    type SerializeTuple = Impossible<Vec<String>, Error>;
-    type SerializeTupleStruct = Impossible<Vec<String>, Error>;
-    type SerializeTupleVariant = Impossible<Vec<String>, Error>;
-    type SerializeMap = Impossible<Vec<String>, Error>;
+    type SerializeSeq = Impossible<Vec<&'static str>, Error>;
+    type SerializeTuple = Impossible<Vec<&'static str>, Error>;
+    type SerializeTupleStruct = Impossible<Vec<&'static str>, Error>;
+    type SerializeTupleVariant = Impossible<Vec<&'static str>, Error>;
+    type SerializeMap = Impossible<Vec<&'static str>, Error>;
     type SerializeStruct = NameList;
-    type SerializeStructVariant = Impossible<Vec<String>, Error>;
+    type SerializeStructVariant = Impossible<Vec<&'static str>, Error>;
 
     refuse_all_but_compounds!();
 
@@ -163,7 +162,7 @@ impl Serializer for FieldNames {
 }
 
 impl SerializeStruct for NameList {
-    type Ok = Vec<String>;
+    type Ok = Vec<&'static str>;
     type Error = Error;
 
     fn serialize_field<V: Serialize + ?Sized>(
@@ -171,11 +170,11 @@ impl SerializeStruct for NameList {
         key: &'static str,
         _: &V,
     ) -> Result<(), Error> {
-        self.0.push(key.to_string());
+        self.0.push(key);
         Ok(())
     }
 
-    fn end(self) -> Result<Vec<String>, Error> {
+    fn end(self) -> Result<Vec<&'static str>, Error> {
         Ok(self.0)
     }
 }
@@ -299,12 +298,12 @@ impl ItemRuns<'_> {
             // On a thread of the pool already: waiting here for the pool could wait for this
             // very thread, so the run is rewritten in place.
             self.write_out(before)?;
-            return self.write(rewrite(run));
+            return self.write(sorted_run(&run));
         }
         let (done, rewritten) = std::sync::mpsc::sync_channel(1);
         rayon::spawn(move || {
             // The receiver is gone only when writing failed; then nobody wants the texts.
-            let _ = done.send(rewrite(run));
+            let _ = done.send(sorted_run(&run));
         });
         self.rewriting = Some(rewritten);
         self.write_out(before)
@@ -329,15 +328,6 @@ impl ItemRuns<'_> {
             self.written += 1;
         }
         Ok(())
-    }
-}
-
-/// A run's items rewritten sorted, on every thread when the run is a full one.
-fn rewrite(run: Vec<Vec<u8>>) -> Rewritten {
-    if run.len() >= PARALLEL_RUN {
-        run.par_iter().map(|item| sorted_item_text(item)).collect()
-    } else {
-        run.iter().map(|item| sorted_item_text(item)).collect()
     }
 }
 
